@@ -1,0 +1,104 @@
+package tracer
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// DefaultFlushTimeout bounds how long closing a tracer waits for buffered
+// spans to reach the collector when [Config.FlushTimeout] is zero.
+const DefaultFlushTimeout = 5 * time.Second
+
+// ErrInvalidConfig is wrapped by every error that reports an invalid
+// configuration value, so callers can tell configuration mistakes from
+// other failures with errors.Is.
+var ErrInvalidConfig = errors.New("invalid tracer configuration")
+
+// Config is the backend-independent configuration every backend honours.
+// The zero value is valid: service named after the executable, every trace
+// sampled, no extra tags, no backend-specific settings.
+type Config struct {
+	// ServiceName names the process in every span it reports. Empty means
+	// the executable's base name (see [DefaultServiceName]).
+	ServiceName string
+
+	// SampleRate is the fraction of new traces to sample, from 0 to 1. Nil
+	// means "not set": sample everything, unless a backend-specific sampler
+	// setting (such as JAEGER_SAMPLER_TYPE) says otherwise. Use [Rate] to
+	// set it from a literal.
+	SampleRate *float64
+
+	// Tags are added to every span, or to the process or resource where the
+	// backend has one.
+	Tags map[string]string
+
+	// FlushTimeout bounds the final flush when the tracer is closed. Zero
+	// means [DefaultFlushTimeout].
+	FlushTimeout time.Duration
+
+	// Lookup returns backend-specific settings by their environment
+	// variable names (for example JAEGER_ENDPOINT). Nil means none is set.
+	Lookup LookupFunc
+}
+
+// LookupFunc returns the value of a named setting and whether it is set.
+// os.LookupEnv is one.
+type LookupFunc func(name string) (value string, ok bool)
+
+// MapLookup returns a LookupFunc that reads settings from m, for programs
+// that configure backends in code rather than through the environment.
+func MapLookup(m map[string]string) LookupFunc {
+	return func(name string) (string, bool) {
+		v, ok := m[name]
+		return v, ok
+	}
+}
+
+// Rate returns a pointer to r, for setting [Config.SampleRate] in a literal.
+func Rate(r float64) *float64 { return &r }
+
+// Get returns the backend-specific setting name, trimmed of surrounding
+// space, and whether it is set to a non-empty value.
+func (c Config) Get(name string) (string, bool) {
+	if c.Lookup == nil {
+		return "", false
+	}
+	v, ok := c.Lookup(name)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+// Service returns ServiceName, or [DefaultServiceName] when it is empty.
+func (c Config) Service() string {
+	if c.ServiceName != "" {
+		return c.ServiceName
+	}
+	return DefaultServiceName()
+}
+
+// Flush returns FlushTimeout, or [DefaultFlushTimeout] when it is zero or
+// negative.
+func (c Config) Flush() time.Duration {
+	if c.FlushTimeout > 0 {
+		return c.FlushTimeout
+	}
+	return DefaultFlushTimeout
+}
+
+// DefaultServiceName is the service name used when none is configured: the
+// base name of the running executable, or "unknown_service" when that cannot
+// be determined (the OpenTelemetry convention).
+func DefaultServiceName() string {
+	exe, err := os.Executable()
+	if err != nil || exe == "" {
+		return "unknown_service"
+	}
+	name := strings.TrimSuffix(filepath.Base(exe), filepath.Ext(exe))
+	if name == "" || name == "." || name == string(filepath.Separator) {
+		return "unknown_service"
+	}
+	return name
+}

@@ -1,0 +1,113 @@
+package tracer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+// ErrUnknownBackend is wrapped by the error returned when a backend name is
+// not registered.
+var ErrUnknownBackend = errors.New("unknown tracer backend")
+
+// Instance is what a backend builds: a ready OpenTracing tracer and the
+// function that flushes and releases it.
+type Instance struct {
+	// Tracer is never nil.
+	Tracer opentracing.Tracer
+
+	// Shutdown flushes spans buffered by Tracer and releases its resources.
+	// It returns by ctx's deadline even when the collector is unreachable.
+	// The root package calls it at most once; nil means nothing to release.
+	Shutdown func(ctx context.Context) error
+}
+
+// OpenFunc builds a backend's tracer from cfg. It must not read the process
+// environment (backend-specific settings come from cfg.Lookup), must not
+// return a nil Instance or Tracer without an error, and must not block on
+// the network: collectors that are unreachable at start-up are retried in
+// the background.
+type OpenFunc func(cfg Config) (*Instance, error)
+
+// Registry maps backend names to their constructors. The zero value is an
+// empty registry ready to use; it is safe for concurrent use.
+type Registry struct {
+	mu       sync.RWMutex
+	backends map[string]OpenFunc
+}
+
+// Register makes a backend available under name. Names are matched without
+// regard to case. Like sql.Register, it panics when name is empty, open is
+// nil or name is already registered: these are programming errors caught
+// at init time.
+func (r *Registry) Register(name string, open OpenFunc) {
+	key := normalize(name)
+	if key == "" {
+		panic("tracer: Register with an empty backend name")
+	}
+	if open == nil {
+		panic("tracer: Register backend " + key + " with a nil OpenFunc")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.backends[key]; dup {
+		panic("tracer: Register called twice for backend " + key)
+	}
+	if r.backends == nil {
+		r.backends = make(map[string]OpenFunc)
+	}
+	r.backends[key] = open
+}
+
+// Names returns the registered backend names, sorted.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	names := make([]string, 0, len(r.backends))
+	for name := range r.backends {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Open builds the tracer of the backend registered under name (matched
+// without regard to case or surrounding space). An unknown name gives an
+// error wrapping [ErrUnknownBackend] that lists the registered names.
+func (r *Registry) Open(name string, cfg Config) (*Instance, error) {
+	key := normalize(name)
+	r.mu.RLock()
+	open := r.backends[key]
+	r.mu.RUnlock()
+	if open == nil {
+		return nil, fmt.Errorf("%w %q (registered: %s; is its package imported?)",
+			ErrUnknownBackend, name, strings.Join(r.Names(), ", "))
+	}
+	inst, err := open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	if inst == nil || inst.Tracer == nil {
+		return nil, fmt.Errorf("%s: backend returned no tracer", key)
+	}
+	return inst, nil
+}
+
+func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+var defaultRegistry Registry
+
+// Register makes a backend available under name in the default registry,
+// the one the root package's FromEnv and New use. See [Registry.Register].
+func Register(name string, open OpenFunc) { defaultRegistry.Register(name, open) }
+
+// Backends returns the names registered in the default registry, sorted.
+func Backends() []string { return defaultRegistry.Names() }
+
+// Open builds a tracer from the default registry. See [Registry.Open].
+func Open(name string, cfg Config) (*Instance, error) { return defaultRegistry.Open(name, cfg) }

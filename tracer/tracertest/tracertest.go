@@ -1,0 +1,253 @@
+// Package tracertest is the conformance suite every polytrace backend
+// passes. A backend's test supplies a [Harness] and calls [Run]:
+//
+//	func TestConformance(t *testing.T) {
+//		tracertest.Run(t, tracertest.Harness{
+//			Open:            func(t *testing.T) *tracer.Instance { ... },
+//			OpenUnreachable: func(t *testing.T) *tracer.Instance { ... },
+//		})
+//	}
+//
+// The suite runs opentracing-go's harness.RunAPIChecks, then polytrace's
+// own checks: a tracer is always returned, a span context survives a round
+// trip through HTTP headers, missing or malformed headers are refused
+// without panicking, and Shutdown is idempotent and returns by its deadline
+// when the collector is unreachable, even with spans buffered.
+package tracertest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/harness"
+
+	"github.com/polytrace/polytrace/tracer"
+)
+
+// Harness is what a backend supplies to the suite.
+type Harness struct {
+	// Open builds a tracer whose spans go somewhere that accepts them (a
+	// local receiver or a discarding reporter). Required.
+	Open func(t *testing.T) *tracer.Instance
+
+	// OpenUnreachable builds a tracer whose collector cannot be reached:
+	// nothing listens at its address, or it accepts connections and never
+	// answers. Required for backends that report over the network.
+	OpenUnreachable func(t *testing.T) *tracer.Instance
+
+	// Probe, when set, lets the API checks compare trace and span
+	// identities through the backend's own span context type.
+	Probe harness.APICheckProbe
+
+	// ShutdownDeadline is the deadline given to Shutdown in the
+	// unreachable-collector check. Zero means 500ms.
+	ShutdownDeadline time.Duration
+}
+
+// Run runs the whole suite as subtests of t.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.Open == nil {
+		t.Fatal("tracertest: Harness.Open is required")
+	}
+	t.Run("OpenTracingAPI", func(t *testing.T) { runAPIChecks(t, h) })
+	t.Run("TracerNotNil", func(t *testing.T) { testNotNil(t, h) })
+	t.Run("HTTPHeadersRoundTrip", func(t *testing.T) { testHTTPRoundTrip(t, h) })
+	t.Run("ExtractWithoutContext", func(t *testing.T) { testExtractEmpty(t, h) })
+	t.Run("ExtractMalformedHeaders", func(t *testing.T) { testExtractMalformed(t, h) })
+	t.Run("ShutdownIdempotent", func(t *testing.T) { testShutdownIdempotent(t, h) })
+	t.Run("SpansAfterShutdownDoNotBlock", func(t *testing.T) { testAfterShutdown(t, h) })
+	t.Run("ShutdownBoundedWhenUnreachable", func(t *testing.T) { testShutdownUnreachable(t, h) })
+}
+
+func open(t *testing.T, h Harness) *tracer.Instance {
+	t.Helper()
+	inst := h.Open(t)
+	if inst == nil || inst.Tracer == nil {
+		t.Fatal("Harness.Open returned no tracer")
+	}
+	t.Cleanup(func() { shutdown(t, inst, 10*time.Second) })
+	return inst
+}
+
+func shutdown(t *testing.T, inst *tracer.Instance, d time.Duration) error {
+	t.Helper()
+	if inst.Shutdown == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return inst.Shutdown(ctx)
+}
+
+func runAPIChecks(t *testing.T, h Harness) {
+	opts := []harness.APICheckOption{harness.CheckEverything()}
+	if h.Probe != nil {
+		opts = append(opts, harness.UseProbe(h.Probe))
+	}
+	harness.RunAPIChecks(t, func() (opentracing.Tracer, func()) {
+		inst := h.Open(t)
+		return inst.Tracer, func() { _ = shutdown(t, inst, 10*time.Second) }
+	}, opts...)
+}
+
+func testNotNil(t *testing.T, h Harness) {
+	inst := open(t, h)
+	span := inst.Tracer.StartSpan("not-nil")
+	if span == nil {
+		t.Fatal("StartSpan returned nil")
+	}
+	if span.Context() == nil {
+		t.Fatal("span has a nil context")
+	}
+	span.Finish()
+}
+
+func testHTTPRoundTrip(t *testing.T, h Harness) {
+	inst := open(t, h)
+	tr := inst.Tracer
+	parent := tr.StartSpan("parent")
+	parent.SetBaggageItem("tenant", "acme")
+	defer parent.Finish()
+
+	sent := http.Header{}
+	if err := tr.Inject(parent.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(sent)); err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	if len(sent) == 0 {
+		t.Fatal("Inject wrote no header")
+	}
+	got, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(sent))
+	if err != nil {
+		t.Fatalf("Extract of headers %v: %v", sent, err)
+	}
+	// Injecting the extracted context again must give the same headers:
+	// trace id, span id, sampling flag and baggage all survived.
+	again := http.Header{}
+	if err := tr.Inject(got, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(again)); err != nil {
+		t.Fatalf("Inject of extracted context: %v", err)
+	}
+	if !reflect.DeepEqual(sent, again) {
+		t.Errorf("headers changed in a round trip:\n sent  %v\n again %v", sent, again)
+	}
+	baggage := map[string]string{}
+	got.ForeachBaggageItem(func(k, v string) bool { baggage[k] = v; return true })
+	if baggage["tenant"] != "acme" {
+		t.Errorf("baggage after extract = %v, want tenant=acme", baggage)
+	}
+	child := tr.StartSpan("child", opentracing.ChildOf(got))
+	defer child.Finish()
+	if h.Probe != nil && !h.Probe.SameTrace(parent, child) {
+		t.Error("a child of the extracted context is not in the parent's trace")
+	}
+}
+
+func testExtractEmpty(t *testing.T, h Harness) {
+	inst := open(t, h)
+	sc, err := inst.Tracer.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(http.Header{}))
+	if err == nil {
+		t.Fatalf("Extract from no headers = %v, nil; want an error", sc)
+	}
+	if !errors.Is(err, opentracing.ErrSpanContextNotFound) {
+		t.Logf("Extract from no headers: %v (not ErrSpanContextNotFound)", err)
+	}
+}
+
+// MalformedHeaders are inbound headers of every propagation format the
+// backends read, each broken in a way seen in the wild. Extract must refuse
+// or ignore them, never panic.
+var MalformedHeaders = []http.Header{
+	{"Uber-Trace-Id": {"not-a-trace-id"}},
+	{"Uber-Trace-Id": {"zzzz:1:0:1"}},
+	{"Uber-Trace-Id": {"::::"}},
+	{"Uber-Trace-Id": {"0:0:0:0"}},
+	{"Uberctx-K": {"%zz"}},
+	{"X-B3-Traceid": {"xyz"}, "X-B3-Spanid": {"1"}},
+	{"X-B3-Traceid": {"0000000000000001"}},
+	{"X-B3-Traceid": {"0000000000000001"}, "X-B3-Spanid": {"nothex"}, "X-B3-Sampled": {"maybe"}},
+	{"B3": {"-"}},
+	{"B3": {"a-b-c-d-e"}},
+	{"Ot-Tracer-Traceid": {"qq"}, "Ot-Tracer-Spanid": {"qq"}},
+	{"Ot-Tracer-Traceid": {"1"}},
+	{"Ot-Tracer-Sampled": {"true"}},
+	{"Traceparent": {"00-zz-zz-01"}},
+	{"Traceparent": {"ff-00000000000000000000000000000000-0000000000000000-00"}},
+}
+
+func testExtractMalformed(t *testing.T, h Harness) {
+	inst := open(t, h)
+	for _, hdr := range MalformedHeaders {
+		sc, err := inst.Tracer.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(hdr))
+		if err != nil {
+			continue
+		}
+		// Accepted: starting a span from it must still work.
+		span := inst.Tracer.StartSpan("after-malformed", opentracing.ChildOf(sc))
+		span.Finish()
+	}
+}
+
+func testShutdownIdempotent(t *testing.T, h Harness) {
+	inst := h.Open(t)
+	if inst.Shutdown == nil {
+		return
+	}
+	inst.Tracer.StartSpan("before-shutdown").Finish()
+	if err := shutdown(t, inst, 10*time.Second); err != nil {
+		t.Fatalf("first Shutdown: %v", err)
+	}
+	if err := shutdown(t, inst, 10*time.Second); err != nil {
+		t.Fatalf("second Shutdown: %v", err)
+	}
+}
+
+func testAfterShutdown(t *testing.T, h Harness) {
+	inst := h.Open(t)
+	_ = shutdown(t, inst, 10*time.Second)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 1000; i++ {
+			inst.Tracer.StartSpan("after-shutdown").Finish()
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("finishing spans after Shutdown blocked")
+	}
+}
+
+func testShutdownUnreachable(t *testing.T, h Harness) {
+	if h.OpenUnreachable == nil {
+		t.Fatal("tracertest: Harness.OpenUnreachable is required for backends that report over the network")
+	}
+	inst := h.OpenUnreachable(t)
+	if inst == nil || inst.Tracer == nil {
+		t.Fatal("OpenUnreachable returned no tracer")
+	}
+	for i := 0; i < 500; i++ {
+		inst.Tracer.StartSpan("buffered").Finish()
+	}
+	deadline := h.ShutdownDeadline
+	if deadline == 0 {
+		deadline = 500 * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	returned := make(chan error, 1)
+	go func() { returned <- inst.Shutdown(ctx) }()
+	// Generous slack: this checks that Shutdown honours its deadline at
+	// all, not how fast it is.
+	select {
+	case err := <-returned:
+		t.Logf("Shutdown with an unreachable collector returned: %v", err)
+	case <-time.After(deadline + 5*time.Second):
+		t.Fatalf("Shutdown ignored its %v deadline with the collector unreachable", deadline)
+	}
+}
