@@ -90,6 +90,9 @@ func (r *Registry) Open(name string, cfg Config) (*Instance, error) {
 	}
 	inst, err := open(cfg)
 	if err != nil {
+		if strings.HasPrefix(err.Error(), key+": ") {
+			return nil, err // the backend already named itself
+		}
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	if inst == nil || inst.Tracer == nil {

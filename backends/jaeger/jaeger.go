@@ -1,0 +1,168 @@
+package jaeger
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/opentracing/opentracing-go"
+	jaegerclient "github.com/uber/jaeger-client-go"
+	"github.com/uber/jaeger-client-go/rpcmetrics"
+	"github.com/uber/jaeger-lib/metrics"
+
+	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/tracer"
+)
+
+// Name is the backend's registered name, the value of TRACER_BACKEND that
+// selects it.
+const Name = "jaeger"
+
+func init() { tracer.Register(Name, Open) }
+
+// Open builds a Jaeger tracer from cfg, reading the JAEGER_* settings
+// through cfg.Get (see [OptionsFromConfig]). It is the backend's
+// tracer.OpenFunc.
+func Open(cfg tracer.Config) (*tracer.Instance, error) {
+	opts, err := OptionsFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, opts)
+}
+
+// New builds a Jaeger tracer from cfg and opts, reading no settings: for
+// programs that configure in code. Zero fields of opts take their
+// defaults; invalid ones give an error naming the JAEGER_* variable the
+// field stands for, wrapping tracer.ErrInvalidConfig.
+//
+// New does not touch the network: the agent's name, when it is not an IP
+// address or localhost, is resolved on the first span, in the background.
+func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
+	o := opts.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, fmt.Errorf("jaeger: %w", err)
+	}
+	if r := cfg.SampleRate; r != nil && (math.IsNaN(*r) || *r < 0 || *r > 1) {
+		return nil, fmt.Errorf("jaeger: %w", envconf.Invalid(envSampleRate,
+			strconv.FormatFloat(*r, 'g', -1, 64), "a number from 0 to 1"))
+	}
+	if o.Disabled {
+		return &tracer.Instance{
+			Tracer:   opentracing.NoopTracer{},
+			Shutdown: func(context.Context) error { return nil },
+		}, nil
+	}
+
+	service := cfg.Service()
+	factory := o.Metrics
+	if factory == nil {
+		factory = metrics.NullFactory
+	}
+	m := jaegerclient.NewMetrics(factory, nil)
+	log := newLogger(o)
+	nw := newNetwork()
+
+	sender, err := newSender(o, nw, log)
+	if err != nil {
+		nw.close()
+		return nil, fmt.Errorf("jaeger: build UDP sender for agent %s: %w", joinHostPort(o.AgentHost, o.AgentPort), err)
+	}
+	sampler, err := newSampler(service, cfg.SampleRate, o, m, log, nw)
+	if err != nil {
+		_ = sender.Close()
+		nw.close()
+		return nil, fmt.Errorf("jaeger: build sampler: %w", err)
+	}
+	reporter := jaegerclient.NewRemoteReporter(sender,
+		jaegerclient.ReporterOptions.QueueSize(o.QueueSize),
+		jaegerclient.ReporterOptions.BufferFlushInterval(o.FlushInterval),
+		jaegerclient.ReporterOptions.Logger(log),
+		jaegerclient.ReporterOptions.Metrics(m),
+	)
+	if o.LogSpans {
+		reporter = jaegerclient.NewCompositeReporter(jaegerclient.NewLoggingReporter(log), reporter)
+	}
+
+	// Span pooling (TracerOptions.PoolSpans) stays off: a pooled span is
+	// reset and reused once finished and reported, and OpenTracing callers
+	// may still read a span after Finish (the conformance suite's probe
+	// does; TestFinishedSpanStaysReadable fails with pooling on).
+	topts := []jaegerclient.TracerOption{
+		jaegerclient.TracerOptions.Metrics(m),
+		jaegerclient.TracerOptions.Logger(log),
+	}
+	if o.TraceID128Bit {
+		topts = append(topts, jaegerclient.TracerOptions.Gen128Bit(true))
+	}
+	for _, kv := range mergedTags(o.Tags, cfg.Tags) {
+		topts = append(topts, jaegerclient.TracerOptions.Tag(kv[0], kv[1]))
+	}
+	if o.RPCMetrics {
+		ns := factory.Namespace(metrics.NSOptions{Name: "jaeger-rpc", Tags: map[string]string{"component": "jaeger"}})
+		topts = append(topts, jaegerclient.TracerOptions.Observer(rpcmetrics.NewObserver(ns, rpcmetrics.DefaultNameNormalizer)))
+	}
+
+	tr, closer := jaegerclient.NewTracer(service, sampler, reporter, topts...)
+	// The client's Close drains the queue with no deadline. Bounded returns
+	// by ctx's deadline; at that moment the outstanding collector and
+	// sampling requests are abandoned, so the drain ends promptly in the
+	// background instead of waiting out HTTP timeouts batch by batch.
+	return &tracer.Instance{
+		Tracer: tr,
+		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
+			stop := context.AfterFunc(ctx, nw.abandon)
+			defer stop()
+			err := closer.Close()
+			nw.close()
+			return err
+		}),
+	}, nil
+}
+
+// newSampler builds the sampler the precedence rules choose: the portable
+// rate when set (const for 0 and 1, probabilistic otherwise), else the
+// JAEGER_SAMPLER_* settings when a type is set, else sample everything.
+func newSampler(service string, rate *float64, o Options, m *jaegerclient.Metrics, log *logger, nw *network) (jaegerclient.Sampler, error) {
+	if rate != nil {
+		switch *rate {
+		case 0:
+			return jaegerclient.NewConstSampler(false), nil
+		case 1:
+			return jaegerclient.NewConstSampler(true), nil
+		default:
+			return jaegerclient.NewProbabilisticSampler(*rate)
+		}
+	}
+	switch o.SamplerType {
+	case SamplerConst:
+		return jaegerclient.NewConstSampler(o.SamplerParam != 0), nil
+	case SamplerProbabilistic:
+		return jaegerclient.NewProbabilisticSampler(o.SamplerParam)
+	case SamplerRateLimiting:
+		return jaegerclient.NewRateLimitingSampler(o.SamplerParam), nil
+	case SamplerRemote:
+		initial, err := jaegerclient.NewProbabilisticSampler(o.SamplerParam)
+		if err != nil {
+			return nil, err
+		}
+		fetcher := &samplingFetcher{
+			endpoint: o.SamplingEndpoint,
+			client:   &http.Client{Transport: nw, Timeout: samplingFetchTimeout},
+		}
+		return jaegerclient.NewRemotelyControlledSampler(service,
+			jaegerclient.SamplerOptions.Metrics(m),
+			jaegerclient.SamplerOptions.Logger(log),
+			jaegerclient.SamplerOptions.InitialSampler(initial),
+			jaegerclient.SamplerOptions.SamplingServerURL(o.SamplingEndpoint),
+			jaegerclient.SamplerOptions.SamplingStrategyFetcher(fetcher),
+			jaegerclient.SamplerOptions.MaxOperations(o.SamplerMaxOperations),
+			jaegerclient.SamplerOptions.SamplingRefreshInterval(o.SamplerRefreshInterval),
+		), nil
+	default:
+		return jaegerclient.NewConstSampler(true), nil
+	}
+}

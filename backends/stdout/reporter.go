@@ -1,0 +1,187 @@
+package stdout
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/reporter"
+)
+
+// queueSize is how many lines may wait for the writer before spans are
+// dropped.
+const queueSize = 4096
+
+// writeMu serializes the writes of every tracer of this package, so that
+// tracers sharing a writer (os.Stdout, typically) never interleave lines.
+var writeMu sync.Mutex
+
+// lineReporter is a zipkin-go reporter that writes each span as a JSON
+// line. Send encodes the line in the caller's goroutine (so later changes
+// to the finished span cannot race with it) and queues it without
+// blocking; one goroutine writes the queue.
+//
+// Send must not be called during or after Close: zipkin.NewWithReporter
+// guarantees that, which is what makes closing the queue safe.
+type lineReporter struct {
+	w       io.Writer
+	queue   chan []byte
+	done    chan struct{} // closed when the writing goroutine ends
+	dropped atomic.Int64
+
+	mu     sync.Mutex // guards err and failed
+	err    error      // first failure to encode or write
+	failed int
+}
+
+var _ reporter.Reporter = (*lineReporter)(nil)
+
+func newLineReporter(w io.Writer, size int) *lineReporter {
+	r := &lineReporter{w: w, queue: make(chan []byte, size), done: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+func (r *lineReporter) Send(s model.SpanModel) {
+	line, err := encode(s)
+	if err != nil {
+		r.fail(fmt.Errorf("encode span: %w", err))
+		return
+	}
+	select {
+	case r.queue <- line:
+	default:
+		r.dropped.Add(1)
+	}
+}
+
+// Close writes the queued lines and returns once they are written. It
+// waits as long as the writer does: callers bound it by a context.
+func (r *lineReporter) Close() error {
+	close(r.queue)
+	<-r.done
+	return nil
+}
+
+func (r *lineReporter) loop() {
+	defer close(r.done)
+	for line := range r.queue {
+		r.write(line)
+	}
+}
+
+func (r *lineReporter) write(line []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.fail(fmt.Errorf("writer panicked: %v", p))
+		}
+	}()
+	writeMu.Lock()
+	defer writeMu.Unlock()
+	if _, err := r.w.Write(line); err != nil {
+		r.fail(fmt.Errorf("write: %w", err))
+	}
+}
+
+func (r *lineReporter) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.failed++
+}
+
+// line is the JSON form of a span; package doc describes its fields.
+type line struct {
+	TraceID    string            `json:"trace_id"`
+	SpanID     string            `json:"span_id"`
+	ParentID   string            `json:"parent_id,omitempty"`
+	Service    string            `json:"service"`
+	Operation  string            `json:"operation"`
+	Kind       model.Kind        `json:"kind,omitempty"`
+	Remote     *endpoint         `json:"remote,omitempty"`
+	Start      string            `json:"start"`
+	DurationUS int64             `json:"duration_us"`
+	Tags       map[string]string `json:"tags"`
+	Logs       []logRecord       `json:"logs,omitempty"`
+}
+
+type endpoint struct {
+	Service string `json:"service,omitempty"`
+	IPv4    net.IP `json:"ipv4,omitempty"`
+	IPv6    net.IP `json:"ipv6,omitempty"`
+	Port    uint16 `json:"port,omitempty"`
+}
+
+type logRecord struct {
+	Time   string            `json:"time"`
+	Fields map[string]string `json:"fields"`
+}
+
+// encode returns the JSON line of s, newline included.
+func encode(s model.SpanModel) ([]byte, error) {
+	l := line{
+		TraceID:    s.TraceID.String(),
+		SpanID:     s.ID.String(),
+		Operation:  s.Name,
+		Kind:       s.Kind,
+		Start:      s.Timestamp.UTC().Format(time.RFC3339Nano),
+		DurationUS: s.Duration.Microseconds(),
+		Tags:       s.Tags,
+		Logs:       logs(s.Annotations),
+	}
+	if s.ParentID != nil {
+		l.ParentID = s.ParentID.String()
+	}
+	if s.LocalEndpoint != nil {
+		l.Service = s.LocalEndpoint.ServiceName
+	}
+	if e := s.RemoteEndpoint; !e.Empty() {
+		l.Remote = &endpoint{Service: e.ServiceName, IPv4: e.IPv4, IPv6: e.IPv6, Port: e.Port}
+	}
+	if l.Tags == nil {
+		l.Tags = map[string]string{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(l); err != nil { // Encode ends the line with \n
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// logs turns Zipkin annotations back into log records. The tracer writes
+// each field of a record as one annotation "key:value" stamped with the
+// record's time, so consecutive annotations with equal times form one
+// record, unless a key repeats, which starts the next record. An annotation
+// without a colon (from a non-OpenTracing source) becomes the field event.
+func logs(annotations []model.Annotation) []logRecord {
+	var records []logRecord
+	for i, a := range annotations {
+		key, value, ok := strings.Cut(a.Value, ":")
+		if !ok {
+			key, value = "event", a.Value
+		}
+		newRecord := i == 0 || !a.Timestamp.Equal(annotations[i-1].Timestamp)
+		if !newRecord {
+			_, newRecord = records[len(records)-1].Fields[key]
+		}
+		if newRecord {
+			records = append(records, logRecord{
+				Time:   a.Timestamp.UTC().Format(time.RFC3339Nano),
+				Fields: map[string]string{},
+			})
+		}
+		records[len(records)-1].Fields[key] = value
+	}
+	return records
+}

@@ -1,0 +1,89 @@
+package stdout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/polytrace/polytrace/backends/zipkin"
+	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/tracer"
+)
+
+// Name is the backend's registered name, the value of TRACER_BACKEND that
+// selects it.
+const Name = "stdout"
+
+func init() { tracer.Register(Name, Open) }
+
+// Options configure the backend.
+type Options struct {
+	// Writer receives one JSON line per finished span. Nil means os.Stdout.
+	Writer io.Writer
+}
+
+// OptionsFromConfig returns the options [Open] uses: lines go to
+// os.Stdout. The backend has no settings of its own, so it never fails.
+func OptionsFromConfig(tracer.Config) (Options, error) {
+	return Options{Writer: os.Stdout}, nil
+}
+
+// Open builds the backend from cfg, writing to os.Stdout. It is the
+// function registered under [Name].
+func Open(cfg tracer.Config) (*tracer.Instance, error) {
+	opts, err := OptionsFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, opts)
+}
+
+// New builds the backend from cfg and opts. It fails only on an invalid
+// cfg.SampleRate.
+func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
+	// Checked here so the error speaks of this backend, not of the zipkin
+	// tracer underneath.
+	if r := cfg.SampleRate; r != nil && !(*r >= 0 && *r <= 1) {
+		return nil, fmt.Errorf("stdout: %w: sample rate %v: want a number from 0 to 1", tracer.ErrInvalidConfig, *r)
+	}
+	w := opts.Writer
+	if w == nil {
+		w = os.Stdout
+	}
+	rep := newLineReporter(w, queueSize)
+	inner, err := zipkin.NewWithReporter(cfg, rep)
+	if err != nil {
+		_ = rep.Close()
+		return nil, fmt.Errorf("stdout: %w", err)
+	}
+	return &tracer.Instance{
+		Tracer: inner.Tracer,
+		// The outer Bounded answers callers by their deadlines; the close
+		// itself runs to the end (the writer has written the queue), so
+		// later calls report what happened. The reporter's Close never
+		// fails: what went wrong while writing comes from result.
+		Shutdown: shutdown.Bounded(func(context.Context) error {
+			if err := inner.Shutdown(context.Background()); err != nil {
+				return err
+			}
+			return rep.result()
+		}),
+	}, nil
+}
+
+// result reports spans dropped and the first write error, once the
+// reporter is closed.
+func (r *lineReporter) result() error {
+	var errs []error
+	if n := r.dropped.Load(); n > 0 {
+		errs = append(errs, fmt.Errorf("stdout: %d spans dropped: the writer was too slow or blocked", n))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		errs = append(errs, fmt.Errorf("stdout: %d spans not written: %w", r.failed, r.err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,62 @@
+// Package zipkin is the polytrace backend that reports to Zipkin (or any
+// collector that takes Zipkin's JSON v2 over HTTP, such as Jaeger's port
+// 9411 or an OpenTelemetry Collector's zipkin receiver). It is selected with
+// TRACER_BACKEND=zipkin, or built in code with [New].
+//
+// It is built on zipkin-go-opentracing over zipkin-go's HTTP reporter.
+// [NewWithReporter] puts the same tracer over any other zipkin-go reporter;
+// the stdout backend is built that way.
+//
+// # Settings
+//
+// Besides the common configuration (service name, sample rate, tags), the
+// backend reads these settings through tracer.Config.Get, under their
+// environment variable names:
+//
+//	variable               default                              meaning
+//	ZIPKIN_ENDPOINT        http://localhost:9411/api/v2/spans   collector span endpoint (http or https URL;
+//	                                                            user:password@ is sent as basic auth)
+//	ZIPKIN_TIMEOUT         5s                                   bound on each request to the collector
+//	ZIPKIN_BATCH_INTERVAL  1s                                   longest a finished span waits to be sent
+//
+// Errors for invalid settings name the variable, its value and what is
+// accepted; a URL's user information and query string are never printed.
+//
+// # Spans
+//
+//   - The service name is the local endpoint's service name; Zipkin lowers
+//     the case of service and span names.
+//   - tracer.Config.Tags are added to every span.
+//   - Sampling: a nil tracer.Config.SampleRate samples every trace, 0 none,
+//     and a rate in between samples by trace id, so every service using
+//     this rule decides alike for a trace. Upstream sampling decisions
+//     (x-b3-sampled, b3 flags) are honoured.
+//   - Trace ids are 128-bit, span ids 64-bit.
+//   - A span started as a child of an extracted context (including a
+//     span.kind=server span) gets its own span id, as in the other
+//     backends, rather than sharing the caller's.
+//   - Tags become Zipkin tags; span.kind and the peer.* tags become the
+//     span's kind and remote endpoint. Each logged field becomes one
+//     annotation "key:value" stamped with its record's time.
+//
+// # Propagation
+//
+// Inject writes B3 multi headers (x-b3-traceid, x-b3-spanid,
+// x-b3-parentspanid, x-b3-sampled or x-b3-flags) and one baggage-KEY header
+// per baggage item, as jaeger-client-go's and Brave's B3 propagation do;
+// over HTTPHeaders, baggage values are percent-encoded. Extract accepts B3
+// multi headers and the single b3 header (which wins when both are valid),
+// in any letter case. A carrier with no B3 entry gives
+// opentracing.ErrSpanContextNotFound; one whose B3 entries do not parse
+// gives an error wrapping opentracing.ErrSpanContextCorrupted. The Binary
+// format carries the same entries as a JSON object.
+//
+// # Delivery and shutdown
+//
+// Finished spans are batched and sent in the background; starting and
+// finishing spans never wait for the network. Up to 1000 spans wait while
+// the collector is slow or down; older ones are dropped beyond that, with a
+// log line. Shutdown sends what is buffered and returns by its context's
+// deadline even when the collector never answers: the last request is then
+// cancelled. Spans finished after Shutdown are dropped.
+package zipkin

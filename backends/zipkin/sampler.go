@@ -1,0 +1,59 @@
+package zipkin
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	zipkingo "github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/model"
+
+	"github.com/polytrace/polytrace/tracer"
+)
+
+// newSampler returns the sampler for rate: nil samples every trace, 0 none,
+// 1 all, and a rate in between samples a trace when the low 63 bits of its
+// trace id are below rate×2⁶³.
+//
+// zipkin-go's own NewBoundarySampler is not used: it converts the id to
+// float64 and back to int64, which overflows for ids with the top bit set,
+// so on amd64 it samples such traces regardless of the rate. Looking only
+// at the low 63 bits, this sampler decides the same for ids from
+// zipkin-go's generators (63-bit) and from ours (64-bit), like
+// jaeger-client-go's probabilistic sampler, so services keep consistent
+// decisions for a trace.
+func newSampler(rate *float64) (zipkingo.Sampler, error) {
+	if rate == nil {
+		return zipkingo.AlwaysSample, nil
+	}
+	r := *rate
+	switch {
+	case math.IsNaN(r) || r < 0 || r > 1:
+		return nil, fmt.Errorf("%w: sample rate %v: want a number from 0 to 1", tracer.ErrInvalidConfig, r)
+	case r == 0:
+		return zipkingo.NeverSample, nil
+	case r == 1:
+		return zipkingo.AlwaysSample, nil
+	}
+	boundary := uint64(r * (1 << 63))
+	return func(id uint64) bool { return id&math.MaxInt64 < boundary }, nil
+}
+
+// idGenerator makes 128-bit trace ids and 64-bit span ids, never zero,
+// from math/rand/v2's per-goroutine generator: no lock on the hot path,
+// unlike zipkin-go's generators, which share one mutex.
+type idGenerator struct{}
+
+func (idGenerator) TraceID() model.TraceID {
+	return model.TraceID{High: nonZero(), Low: nonZero()}
+}
+
+func (idGenerator) SpanID(model.TraceID) model.ID { return model.ID(nonZero()) }
+
+func nonZero() uint64 {
+	for {
+		if v := rand.Uint64(); v != 0 {
+			return v
+		}
+	}
+}

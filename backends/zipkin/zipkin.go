@@ -1,0 +1,217 @@
+package zipkin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"time"
+
+	zipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"
+	zipkingo "github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/reporter"
+	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
+
+	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/tracer"
+)
+
+// Name is the backend's registered name, the value of TRACER_BACKEND that
+// selects it.
+const Name = "zipkin"
+
+func init() { tracer.Register(Name, Open) }
+
+// The settings this backend reads through tracer.Config.Get.
+const (
+	// EnvEndpoint is the collector's span endpoint, an http or https URL
+	// taking Zipkin's JSON v2 format. Default [DefaultEndpoint].
+	EnvEndpoint = "ZIPKIN_ENDPOINT"
+	// EnvTimeout bounds each request to the collector: a Go duration.
+	// Default [DefaultTimeout].
+	EnvTimeout = "ZIPKIN_TIMEOUT"
+	// EnvBatchInterval is the longest a finished span waits before it is
+	// sent: a Go duration. Default [DefaultBatchInterval].
+	EnvBatchInterval = "ZIPKIN_BATCH_INTERVAL"
+)
+
+// Defaults for the zero values of [Options].
+const (
+	DefaultEndpoint      = "http://localhost:9411/api/v2/spans"
+	DefaultTimeout       = 5 * time.Second
+	DefaultBatchInterval = time.Second
+)
+
+// Options configure the backend. The zero value reports to
+// [DefaultEndpoint] with the default timeout and batch interval.
+type Options struct {
+	// Endpoint is the collector's span endpoint (JSON v2 over HTTP), such
+	// as http://zipkin:9411/api/v2/spans. User information in it is sent
+	// as basic authentication. Empty means [DefaultEndpoint].
+	Endpoint string
+
+	// Timeout bounds each request to the collector. Zero means
+	// [DefaultTimeout].
+	Timeout time.Duration
+
+	// BatchInterval is the longest a finished span waits before it is
+	// sent; a batch of 100 spans is sent at once. Zero means
+	// [DefaultBatchInterval].
+	BatchInterval time.Duration
+
+	// Logger receives the reporter's complaints: failed requests and spans
+	// dropped because more than 1000 were waiting. Nil means standard
+	// error. The endpoint's user information and query string never
+	// appear in them.
+	Logger *log.Logger
+}
+
+// OptionsFromConfig reads the ZIPKIN_* settings from cfg. An invalid
+// setting gives an error naming it, its value (with any user information
+// and query string left out) and what is accepted; it wraps
+// tracer.ErrInvalidConfig.
+func OptionsFromConfig(cfg tracer.Config) (Options, error) {
+	var (
+		opts Options
+		err  error
+	)
+	if opts.Endpoint, err = envconf.URL(cfg.Get, EnvEndpoint, DefaultEndpoint); err != nil {
+		return Options{}, err
+	}
+	if opts.Timeout, err = envconf.Duration(cfg.Get, EnvTimeout, DefaultTimeout); err != nil {
+		return Options{}, err
+	}
+	if opts.BatchInterval, err = envconf.Duration(cfg.Get, EnvBatchInterval, DefaultBatchInterval); err != nil {
+		return Options{}, err
+	}
+	return opts, nil
+}
+
+// Open builds the backend from cfg and its ZIPKIN_* settings. It is the
+// function registered under [Name].
+func Open(cfg tracer.Config) (*tracer.Instance, error) {
+	opts, err := OptionsFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, opts)
+}
+
+// New builds the backend from cfg and opts, ignoring any ZIPKIN_* settings
+// in cfg. It does not touch the network: spans are sent in the background,
+// and a collector that cannot be reached costs dropped spans and log
+// lines, never a blocked caller.
+func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
+	endpoint, err := envconf.URL(func(string) (string, bool) { return opts.Endpoint, opts.Endpoint != "" },
+		"zipkin.Options.Endpoint", DefaultEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("zipkin: %w", err)
+	}
+	timeout, err := positive("zipkin.Options.Timeout", opts.Timeout, DefaultTimeout)
+	if err != nil {
+		return nil, err
+	}
+	interval, err := positive("zipkin.Options.BatchInterval", opts.BatchInterval, DefaultBatchInterval)
+	if err != nil {
+		return nil, err
+	}
+	// Checked before the reporter starts its goroutines.
+	if _, err := newSampler(cfg.SampleRate); err != nil {
+		return nil, fmt.Errorf("zipkin: %w", err)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = log.New(os.Stderr, "polytrace zipkin: ", log.LstdFlags)
+	}
+
+	abortCtx, abort := context.WithCancel(context.Background())
+	// A transport of its own, so that shutting down closes its idle
+	// connections and nobody else's.
+	transport := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		transport = t.Clone()
+	}
+	rep := zipkinhttp.NewReporter(endpoint,
+		zipkinhttp.Client(&httpDoer{client: &http.Client{Transport: transport, Timeout: timeout}, abort: abortCtx}),
+		zipkinhttp.Timeout(timeout),
+		zipkinhttp.BatchInterval(interval),
+		zipkinhttp.Logger(logger),
+	)
+	// Closing sends the spans still buffered. Once the caller's deadline
+	// passes, abort cancels that request so the reporter's goroutines end.
+	closeFn := func(ctx context.Context, g *closeGuard) error {
+		stop := context.AfterFunc(ctx, abort)
+		defer stop()
+		err := g.Close()
+		abort()
+		transport.CloseIdleConnections()
+		return err
+	}
+	inst, err := build(cfg, rep, closeFn)
+	if err != nil {
+		abort()
+		_ = rep.Close()
+		return nil, err
+	}
+	return inst, nil
+}
+
+// NewWithReporter builds the backend's tracer over any zipkin-go reporter
+// (Kafka, AMQP, a log, a test recorder, a custom one): the same spans,
+// sampling, tags and B3 propagation as [New], with rep in place of the
+// HTTP reporter. Spans finished after Shutdown are dropped before they
+// reach rep, and Shutdown closes rep once, returning by its context's
+// deadline whatever rep.Close does. On error rep is left open.
+func NewWithReporter(cfg tracer.Config, rep reporter.Reporter) (*tracer.Instance, error) {
+	if rep == nil {
+		return nil, errors.New("zipkin: NewWithReporter: nil reporter")
+	}
+	return build(cfg, rep, func(_ context.Context, g *closeGuard) error { return g.Close() })
+}
+
+// build wraps rep in a closeGuard and the guard in the tracer.
+func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Context, *closeGuard) error) (*tracer.Instance, error) {
+	sampler, err := newSampler(cfg.SampleRate)
+	if err != nil {
+		return nil, fmt.Errorf("zipkin: %w", err)
+	}
+	guard := &closeGuard{Reporter: rep}
+	ztr, err := zipkingo.NewTracer(guard,
+		zipkingo.WithLocalEndpoint(&model.Endpoint{ServiceName: cfg.Service()}),
+		zipkingo.WithTags(cfg.Tags),
+		zipkingo.WithSampler(sampler),
+		zipkingo.WithIDGenerator(idGenerator{}),
+		// A server span extracted from a client's headers is a child of
+		// the client span, as in the other backends, not Zipkin's older
+		// shared span with the same id.
+		zipkingo.WithSharedSpans(false),
+		zipkingo.WithNoopSpan(true),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("zipkin: build tracer: %w", err)
+	}
+	return &tracer.Instance{
+		Tracer: &otTracer{inner: zipkinot.Wrap(ztr)},
+		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
+			if err := closeFn(ctx, guard); err != nil {
+				return fmt.Errorf("zipkin: flush spans: %w", err)
+			}
+			return nil
+		}),
+	}, nil
+}
+
+// positive returns d, or def when d is zero, refusing negative durations.
+func positive(name string, d, def time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return def, nil
+	case d < 0:
+		return 0, fmt.Errorf("zipkin: %w", envconf.Invalid(name, d.String(), "a positive duration, or zero for the default"))
+	}
+	return d, nil
+}

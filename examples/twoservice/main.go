@@ -1,0 +1,147 @@
+// Command twoservice runs the two-service example: a checkout frontend that
+// calls an inventory backend over HTTP, both traced with the backend chosen
+// by TRACER_BACKEND.
+//
+// With -role=both (the default) it runs both services in this process, each
+// with its own tracer and service name, sends -requests checkout requests
+// through them, shuts the tracers down (flushing their spans) and exits:
+//
+//	TRACER_BACKEND=stdout go run ./examples/twoservice
+//
+// prints each span as a JSON line; the frontend's and the backend's spans
+// share one trace_id. With -role=frontend or -role=backend it runs one
+// service until interrupted, for running them as separate processes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/polytrace/polytrace"
+	"github.com/polytrace/polytrace/examples/twoservice/shop"
+)
+
+func main() {
+	role := flag.String("role", "both", "both, frontend or backend")
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (frontend or backend role)")
+	backendURL := flag.String("backend-url", "http://127.0.0.1:8081", "inventory backend base URL (frontend role)")
+	requests := flag.Int("requests", 3, "checkout requests to send (both role)")
+	flag.Parse()
+	gin.SetMode(gin.ReleaseMode)
+	log.SetOutput(os.Stderr)
+
+	var err error
+	switch *role {
+	case "both":
+		err = runBoth(*requests)
+	case "frontend", "backend":
+		err = runOne(*role, *addr, *backendURL)
+	default:
+		err = fmt.Errorf("-role=%q: want both, frontend or backend", *role)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// newTracer builds the tracer selected by the environment for the named
+// service. TRACER_SERVICE_NAME, when set, wins over the role's name.
+func newTracer(service string) (*polytrace.Tracer, error) {
+	backend, cfg, err := polytrace.ConfigFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	if _, set := os.LookupEnv(polytrace.EnvServiceName); !set {
+		cfg.ServiceName = service
+	}
+	return polytrace.New(backend, cfg)
+}
+
+func runBoth(requests int) error {
+	backendTracer, err := newTracer("inventory")
+	if err != nil {
+		return err
+	}
+	frontendTracer, err := newTracer("checkout")
+	if err != nil {
+		return err
+	}
+
+	backend, err := serve(shop.Backend(backendTracer), "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	frontend, err := serve(shop.Frontend(frontendTracer, "http://"+backend.Addr, nil), "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	log.Printf("tracing with %s; frontend on %s, backend on %s", frontendTracer.Backend(), frontend.Addr, backend.Addr)
+
+	for i := 0; i < requests; i++ {
+		resp, err := http.Get(fmt.Sprintf("http://%s/checkout/sku-%d", frontend.Addr, i))
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		log.Printf("GET /checkout/sku-%d: %s %s", i, resp.Status, body)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = frontend.Shutdown(ctx)
+	_ = backend.Shutdown(ctx)
+	return errors.Join(frontendTracer.Shutdown(ctx), backendTracer.Shutdown(ctx))
+}
+
+func runOne(role, addr, backendURL string) error {
+	service := map[string]string{"frontend": "checkout", "backend": "inventory"}[role]
+	tr, err := newTracer(service)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	var h http.Handler = shop.Backend(tr)
+	if role == "frontend" {
+		h = shop.Frontend(tr, backendURL, nil)
+	}
+	srv, err := serve(h, addr)
+	if err != nil {
+		return err
+	}
+	log.Printf("%s (%s) listening on http://%s, tracing with %s", role, service, srv.Addr, tr.Backend())
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
+
+// serve starts h on addr and returns the server with Addr set to the
+// address actually bound.
+func serve(h http.Handler, addr string) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Print(err)
+		}
+	}()
+	return srv, nil
+}

@@ -1,0 +1,230 @@
+package polytrace
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+
+	// The built-in backends register themselves by name.
+	_ "github.com/polytrace/polytrace/backends/jaeger"
+	_ "github.com/polytrace/polytrace/backends/lightstep"
+	"github.com/polytrace/polytrace/backends/noop"
+	_ "github.com/polytrace/polytrace/backends/stdout"
+	_ "github.com/polytrace/polytrace/backends/zipkin"
+
+	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/tracer"
+)
+
+// The environment variables read by FromEnv. Backend-specific variables
+// (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*) are documented in each backend package.
+const (
+	// EnvBackend names the backend: jaeger, zipkin, lightstep, stdout or
+	// noop, case-insensitive. Unset or empty means noop.
+	EnvBackend = "TRACER_BACKEND"
+	// EnvServiceName names the service. When unset: JAEGER_SERVICE_NAME,
+	// then OTEL_SERVICE_NAME, then the executable's name.
+	EnvServiceName = "TRACER_SERVICE_NAME"
+	// EnvSampleRate is the fraction of new traces sampled, 0 to 1. When
+	// unset: 1, unless the backend's own sampler variables are set.
+	EnvSampleRate = "TRACER_SAMPLE_RATE"
+	// EnvTags lists tags added to every span: k=v,k2=v2.
+	EnvTags = "TRACER_TAGS"
+	// EnvFlushTimeout bounds Close's final flush: a Go duration, default 5s.
+	EnvFlushTimeout = "TRACER_FLUSH_TIMEOUT"
+)
+
+// Vendor variables consulted for the service name when TRACER_SERVICE_NAME
+// is unset, in this order.
+var serviceNameFallbacks = []string{"JAEGER_SERVICE_NAME", "OTEL_SERVICE_NAME"}
+
+// Tracer is the tracer polytrace builds: an opentracing.Tracer that also
+// knows its backend and how to flush and release it. Its methods are safe
+// for concurrent use. A Tracer is never nil when returned by this package,
+// even alongside an error.
+type Tracer struct {
+	ot           opentracing.Tracer
+	backend      string
+	flushTimeout time.Duration
+	shutdown     func(context.Context) error
+}
+
+var (
+	_ opentracing.Tracer         = (*Tracer)(nil)
+	_ interface{ Close() error } = (*Tracer)(nil)
+)
+
+// FromEnv builds the tracer selected by the environment, installs it with
+// opentracing.SetGlobalTracer and returns it.
+//
+// It reads TRACER_BACKEND, TRACER_SERVICE_NAME, TRACER_SAMPLE_RATE,
+// TRACER_TAGS and TRACER_FLUSH_TIMEOUT, and the selected backend reads its
+// own variables (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*). Where a TRACER_*
+// variable and a vendor variable both set the same thing, the TRACER_*
+// one wins.
+//
+// On an invalid setting FromEnv returns an error naming the variable, its
+// value and what is accepted, together with a working no-op Tracer (which
+// it does not install), so a service can log the error and carry on
+// untraced. Secrets (tokens, passwords) never appear in errors.
+func FromEnv() (*Tracer, error) {
+	backend, cfg, err := ConfigFromEnv()
+	if err != nil {
+		return noopTracer(), err
+	}
+	t, err := open(backend, cfg)
+	if err != nil {
+		return t, err
+	}
+	opentracing.SetGlobalTracer(t)
+	return t, nil
+}
+
+// New builds the tracer of the named backend from an explicit
+// configuration, without reading the environment and without installing
+// it as the global tracer: for programs that configure in code, and for
+// processes that run several tracers. Backend-specific settings are given
+// through cfg.Lookup under their environment variable names (see
+// [tracer.MapLookup]). An empty backend name means noop. On error, New
+// returns a working no-op Tracer with the error.
+func New(backend string, cfg tracer.Config) (*Tracer, error) {
+	if strings.TrimSpace(backend) == "" {
+		backend = noop.Name
+	}
+	return open(backend, cfg)
+}
+
+func open(backend string, cfg tracer.Config) (*Tracer, error) {
+	inst, err := tracer.Open(backend, cfg)
+	if err != nil {
+		return noopTracer(), fmt.Errorf("polytrace: %w", err)
+	}
+	return &Tracer{
+		ot:           inst.Tracer,
+		backend:      strings.ToLower(strings.TrimSpace(backend)),
+		flushTimeout: cfg.Flush(),
+		shutdown:     shutdown.Bounded(inst.Shutdown),
+	}, nil
+}
+
+func noopTracer() *Tracer {
+	return &Tracer{
+		ot:           opentracing.NoopTracer{},
+		backend:      noop.Name,
+		flushTimeout: tracer.DefaultFlushTimeout,
+		shutdown:     shutdown.Bounded(nil),
+	}
+}
+
+// ConfigFromEnv reads the TRACER_* variables into the backend name and the
+// configuration FromEnv would build from, without building anything. The
+// configuration's Lookup reads the process environment, for the backend's
+// own variables. A program may adjust the result (a process running two
+// services, for instance, sets ServiceName) and pass it to [New].
+func ConfigFromEnv() (backend string, cfg tracer.Config, err error) {
+	return configFromEnv(os.LookupEnv)
+}
+
+// configFromEnv parses the TRACER_* variables through lookup.
+func configFromEnv(lookup tracer.LookupFunc) (backend string, cfg tracer.Config, err error) {
+	cfg.Lookup = lookup
+	get := cfg.Get
+
+	given, _ := get(EnvBackend)
+	backend = strings.ToLower(given)
+	if backend == "" {
+		backend = noop.Name
+	}
+	if !registered(backend) {
+		return "", cfg, fmt.Errorf("polytrace: %w: %w", tracer.ErrUnknownBackend,
+			&envconf.Error{Name: EnvBackend, Value: given, Want: "one of " + strings.Join(tracer.Backends(), ", ")})
+	}
+
+	if name, ok := get(EnvServiceName); ok {
+		cfg.ServiceName = name
+	} else {
+		for _, v := range serviceNameFallbacks {
+			if name, ok := get(v); ok {
+				cfg.ServiceName = name
+				break
+			}
+		}
+	}
+
+	rate, set, err := envconf.Float(get, EnvSampleRate, 1, 0, 1)
+	if err != nil {
+		return "", cfg, fmt.Errorf("polytrace: %w", err)
+	}
+	if set {
+		cfg.SampleRate = &rate
+	}
+
+	if s, ok := get(EnvTags); ok {
+		if cfg.Tags, err = envconf.Tags(EnvTags, s); err != nil {
+			return "", cfg, fmt.Errorf("polytrace: %w", err)
+		}
+	}
+
+	if cfg.FlushTimeout, err = envconf.Duration(get, EnvFlushTimeout, tracer.DefaultFlushTimeout); err != nil {
+		return "", cfg, fmt.Errorf("polytrace: %w", err)
+	}
+	return backend, cfg, nil
+}
+
+func registered(name string) bool {
+	for _, n := range tracer.Backends() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Backend returns the name of the backend this tracer reports to, such as
+// "jaeger" or "noop".
+func (t *Tracer) Backend() string { return t.backend }
+
+// Unwrap returns the backend's own tracer (for example a jaeger-client-go
+// tracer), for code that needs vendor features.
+func (t *Tracer) Unwrap() opentracing.Tracer { return t.ot }
+
+// StartSpan implements opentracing.Tracer.
+func (t *Tracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	return t.ot.StartSpan(operationName, opts...)
+}
+
+// Inject implements opentracing.Tracer.
+func (t *Tracer) Inject(sc opentracing.SpanContext, format interface{}, carrier interface{}) error {
+	return t.ot.Inject(sc, format, carrier)
+}
+
+// Extract implements opentracing.Tracer.
+func (t *Tracer) Extract(format interface{}, carrier interface{}) (opentracing.SpanContext, error) {
+	return t.ot.Extract(format, carrier)
+}
+
+// Shutdown flushes the spans the backend has buffered and releases it. It
+// returns by ctx's deadline even when the collector is unreachable; the
+// flush then goes on in the background until the backend gives up. It is
+// idempotent: later calls wait for the same flush and return its result.
+// Spans finished after Shutdown are dropped, never blocking the caller.
+func (t *Tracer) Shutdown(ctx context.Context) error {
+	if err := t.shutdown(ctx); err != nil {
+		return fmt.Errorf("polytrace: shut down %s tracer: %w", t.backend, err)
+	}
+	return nil
+}
+
+// Close is Shutdown bounded by TRACER_FLUSH_TIMEOUT (the configuration's
+// FlushTimeout, default 5s). It is idempotent and makes Tracer an
+// io.Closer.
+func (t *Tracer) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), t.flushTimeout)
+	defer cancel()
+	return t.Shutdown(ctx)
+}

@@ -1,0 +1,78 @@
+// Package ginmw traces Gin requests with an OpenTracing tracer.
+//
+// [Middleware] starts one server span per request and finishes it when the
+// rest of the handler chain returns (or panics):
+//
+//	r := gin.New()
+//	r.Use(ginmw.Middleware(tracer))
+//	r.GET("/users/:id", func(c *gin.Context) {
+//		span, ctx := opentracing.StartSpanFromContext(c.Request.Context(), "GetUser")
+//		defer span.Finish()
+//		// ... use ctx ...
+//	})
+//
+// # Tracer
+//
+// A nil tracer means [opentracing.GlobalTracer], looked up on every request,
+// so the global tracer may be installed after the middleware. When the
+// tracer is an [opentracing.NoopTracer] (value or pointer), or a wrapper
+// whose Unwrap() opentracing.Tracer method leads to one, the middleware
+// only calls c.Next(): no span, no allocation, options not consulted. An
+// explicit tracer is checked once, when Middleware is called; the global
+// tracer on each request.
+//
+// # Parent span
+//
+// The parent span context is extracted from the request headers in the
+// [opentracing.HTTPHeaders] format before the span starts. Missing or
+// malformed headers start a new trace; they never fail the request.
+//
+// # Span name
+//
+// A request that matched a route is named "<METHOD> <route template>" from
+// [gin.Context.FullPath], e.g. "GET /users/:id". A request that matched no
+// route is named after its method alone, and a method outside GET, HEAD,
+// POST, PUT, PATCH, DELETE, CONNECT, OPTIONS and TRACE becomes "HTTP", so
+// scanners probing random paths and methods cannot inflate the number of
+// span names. A method the application registered a route for (a WebDAV
+// PROPFIND, say) is kept as is, since routes are bounded by the program.
+// Names of matched routes are built once per method and route and cached.
+// [WithOperationName] replaces the name.
+//
+// # Tags
+//
+//   - span.kind=server and component=gin;
+//   - http.method: the method (for an unmatched request with a method outside
+//     the standard set, "_OTHER", as in OpenTelemetry's conventions);
+//   - http.url: the escaped path only, since query strings carry secrets
+//     (see [WithURLTag]);
+//   - http.route: the route template, only when a route matched;
+//   - http.status_code: the status written by the handlers;
+//   - peer.ipv4 or peer.ipv6 from the connection's address
+//     (http.Request.RemoteAddr), or peer.address when it is not an IP.
+//     Forwarding headers are not trusted: add them with [WithSpanObserver]
+//     and gin.Context.ClientIP if the proxies in front are.
+//
+// # Errors
+//
+// The span is tagged error=true when the status is 500 or more, or when
+// handlers added errors to c.Errors (each logged on the span with the
+// fields event="error" and message=err.Error()). A 4xx status alone is not
+// an error. A panic in a later handler is recovered, the span is tagged
+// error=true, given a log with the panic value and http.status_code 500
+// (or the status already sent, if the response was committed), finished,
+// and the panic is raised again for gin.Recovery or net/http to handle.
+//
+// # Request context
+//
+// While the later handlers run, the span is in c.Request's context, so
+// opentracing.SpanFromContext(c.Request.Context()) and
+// opentracing.StartSpanFromContext work as usual; [SpanFromContext] is a
+// shortcut. Note that opentracing.StartSpanFromContext starts the child
+// with the global tracer: if the middleware's tracer is not the global one,
+// use opentracing.StartSpanFromContextWithTracer. When the chain returns,
+// c.Request gets its original context back (on a copy of the request the
+// handlers left there, as otelgin does; a multipart form they parsed is
+// handed back to the original request so net/http removes its temporary
+// files).
+package ginmw

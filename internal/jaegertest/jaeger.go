@@ -1,0 +1,357 @@
+package jaegertest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// startTimeout bounds the wait for Jaeger to answer, from exec to ready.
+	startTimeout = 60 * time.Second
+	// stopGrace is how long Jaeger gets to exit after SIGTERM before SIGKILL.
+	stopGrace = 10 * time.Second
+	// startAttempts is how often Start retries when a port it picked was
+	// taken by someone else between picking and binding.
+	startAttempts = 3
+	// logTailLines is how much of Jaeger's log a failure shows.
+	logTailLines = 80
+)
+
+// Jaeger is a running Jaeger all-in-one. Its fields are the addresses its
+// receivers and query API listen on, all on 127.0.0.1.
+type Jaeger struct {
+	// AgentHost and AgentPort are where the Jaeger agent protocol (compact
+	// thrift over UDP) is received.
+	AgentHost string
+	AgentPort int
+	// CollectorURL receives jaeger.thrift batches over HTTP
+	// (http://127.0.0.1:N/api/traces).
+	CollectorURL string
+	// ZipkinURL receives Zipkin JSON v2 or proto3 spans
+	// (http://127.0.0.1:N/api/v2/spans).
+	ZipkinURL string
+	// OTLPGRPCAddr receives OTLP over gRPC (127.0.0.1:N, plaintext).
+	OTLPGRPCAddr string
+	// OTLPHTTPURL is the base URL of the OTLP/HTTP receiver
+	// (http://127.0.0.1:N; traces go to /v1/traces).
+	OTLPHTTPURL string
+	// QueryURL is the base URL of the query API (http://127.0.0.1:N).
+	QueryURL string
+
+	log    *logBuffer
+	client *http.Client
+}
+
+// ports are the listen ports of one instance.
+type ports struct {
+	otlpGRPC, otlpHTTP, thriftHTTP, thriftCompact, zipkin int
+	queryHTTP, queryGRPC, health                          int
+}
+
+// Start runs Jaeger on free ports of 127.0.0.1 and waits (up to a minute)
+// until its query API answers, its health check reports every component
+// started and its TCP receivers accept connections. It is
+// stopped when the test ends: SIGTERM, then SIGKILL after ten seconds. If
+// the test failed, the tail of Jaeger's log is logged. Start fails the test,
+// with that log tail, if Jaeger does not come up.
+func Start(t testing.TB) *Jaeger {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	for attempt := 1; ; attempt++ {
+		j, err := start(t, bin, dir)
+		if err == nil {
+			return j
+		}
+		var clash *portClashError
+		if errors.As(err, &clash) && attempt < startAttempts {
+			t.Logf("jaegertest: jaeger exited at start: a port it was given was taken meanwhile; retrying with other ports")
+			continue
+		}
+		t.Fatalf("jaegertest: %v", err)
+	}
+}
+
+// portClashError reports that Jaeger exited because a port it was given was
+// already taken.
+type portClashError struct{ err error }
+
+func (e *portClashError) Error() string { return e.err.Error() }
+func (e *portClashError) Unwrap() error { return e.err }
+
+// start makes one attempt. On success the process belongs to t's cleanups;
+// on error it has been stopped already.
+func start(t testing.TB, bin, dir string) (*Jaeger, error) {
+	t.Helper()
+	p, err := pickPorts()
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "jaeger.yaml")
+	if err := os.WriteFile(cfgPath, []byte(configYAML(p)), 0o644); err != nil {
+		return nil, fmt.Errorf("write config: %w", err)
+	}
+
+	j := &Jaeger{
+		AgentHost:    "127.0.0.1",
+		AgentPort:    p.thriftCompact,
+		CollectorURL: fmt.Sprintf("http://127.0.0.1:%d/api/traces", p.thriftHTTP),
+		ZipkinURL:    fmt.Sprintf("http://127.0.0.1:%d/api/v2/spans", p.zipkin),
+		OTLPGRPCAddr: fmt.Sprintf("127.0.0.1:%d", p.otlpGRPC),
+		OTLPHTTPURL:  fmt.Sprintf("http://127.0.0.1:%d", p.otlpHTTP),
+		QueryURL:     fmt.Sprintf("http://127.0.0.1:%d", p.queryHTTP),
+		log:          &logBuffer{},
+		client:       &http.Client{Timeout: 10 * time.Second},
+	}
+
+	cmd := exec.Command(bin, "--config=file:"+cfgPath)
+	cmd.Dir = dir
+	cmd.Stdout = j.log
+	cmd.Stderr = j.log
+	cmd.SysProcAttr = sysProcAttr()
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		select {
+		case <-exited:
+			return
+		default:
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(stopGrace):
+			t.Logf("jaegertest: jaeger (pid %d) still running %s after SIGTERM; killing it", cmd.Process.Pid, stopGrace)
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+
+	if err := j.waitReady(p, exited, began); err != nil {
+		early := exitedEarly(exited) // before stop, which always ends it
+		stop()
+		if early {
+			err = fmt.Errorf("%w (exit: %v)", err, waitErr)
+		}
+		err = fmt.Errorf("%w\nconfig %s:\n%s\njaeger log (tail):\n%s", err, cfgPath, configYAML(p), j.log.Tail(logTailLines))
+		if early && strings.Contains(j.log.String(), "address already in use") {
+			return nil, &portClashError{err}
+		}
+		return nil, err
+	}
+	t.Logf("jaegertest: jaeger ready in %s (query %s)", time.Since(began).Round(time.Millisecond), j.QueryURL)
+
+	// Cleanups run last-in first-out: stop first, then show the log,
+	// including what Jaeger said while shutting down.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("jaegertest: jaeger log (tail):\n%s", j.log.Tail(logTailLines))
+		}
+	})
+	t.Cleanup(stop)
+	return j, nil
+}
+
+func exitedEarly(exited <-chan struct{}) bool {
+	select {
+	case <-exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitReady polls until the query API answers 200 on /api/services, the
+// health check reports every component started (this covers the UDP
+// receiver, which cannot be probed), and every TCP receiver accepts a
+// connection; it fails when Jaeger exits or startTimeout passes.
+func (j *Jaeger) waitReady(p ports, exited <-chan struct{}, began time.Time) error {
+	tcp := map[string]int{
+		"otlp grpc":   p.otlpGRPC,
+		"otlp http":   p.otlpHTTP,
+		"thrift http": p.thriftHTTP,
+		"zipkin":      p.zipkin,
+	}
+	deadline := began.Add(startTimeout)
+	client := &http.Client{Timeout: 2 * time.Second}
+	var pending string
+	for {
+		pending = j.notReady(client, p.health, tcp)
+		if pending == "" {
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("jaeger exited before it was ready (%s)", pending)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("jaeger not ready after %s: %s", startTimeout, pending)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// notReady returns what is not ready yet, or "".
+func (j *Jaeger) notReady(client *http.Client, healthPort int, tcp map[string]int) string {
+	for name, url := range map[string]string{
+		"query API":    j.QueryURL + "/api/services",
+		"health check": fmt.Sprintf("http://127.0.0.1:%d/status", healthPort),
+	} {
+		resp, err := client.Get(url)
+		if err != nil {
+			return name + ": " + err.Error()
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return name + ": GET " + url + ": " + resp.Status
+		}
+	}
+	for name, port := range tcp {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+		if err != nil {
+			return name + " receiver: " + err.Error()
+		}
+		c.Close()
+	}
+	return ""
+}
+
+// pickPorts finds distinct free ports: it holds every listener open until
+// all are chosen, then releases them for Jaeger.
+func pickPorts() (ports, error) {
+	var closers []func() error
+	defer func() {
+		for _, c := range closers {
+			_ = c()
+		}
+	}()
+	tcp := func() (int, error) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("pick a free TCP port: %w", err)
+		}
+		closers = append(closers, l.Close)
+		return l.Addr().(*net.TCPAddr).Port, nil
+	}
+	var p ports
+	for _, dst := range []*int{&p.otlpGRPC, &p.otlpHTTP, &p.thriftHTTP, &p.zipkin, &p.queryHTTP, &p.queryGRPC, &p.health} {
+		port, err := tcp()
+		if err != nil {
+			return ports{}, err
+		}
+		*dst = port
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return ports{}, fmt.Errorf("pick a free UDP port: %w", err)
+	}
+	closers = append(closers, pc.Close)
+	p.thriftCompact = pc.LocalAddr().(*net.UDPAddr).Port
+	return p, nil
+}
+
+// configYAML renders the collector-style configuration of Jaeger v2 (keys
+// as in cmd/jaeger/internal/all-in-one.yaml of jaeger v1.76.0): in-memory
+// storage, the query API, a health check, and otlp, jaeger and zipkin
+// receivers feeding the storage exporter with no batching delay. Jaeger's
+// own metrics endpoint and self-tracing are off so that nothing listens on,
+// or sends to, a fixed port.
+func configYAML(p ports) string {
+	return fmt.Sprintf(`service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp, jaeger, zipkin]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: info
+
+extensions:
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 100000
+  jaeger_query:
+    storage:
+      traces: memstore
+    enable_tracing: false
+    http:
+      endpoint: 127.0.0.1:%d
+    grpc:
+      endpoint: 127.0.0.1:%d
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: 127.0.0.1:%d
+
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+      http:
+        endpoint: 127.0.0.1:%d
+  jaeger:
+    protocols:
+      thrift_http:
+        endpoint: 127.0.0.1:%d
+      thrift_compact:
+        endpoint: 127.0.0.1:%d
+  zipkin:
+    endpoint: 127.0.0.1:%d
+
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`, p.queryHTTP, p.queryGRPC, p.health, p.otlpGRPC, p.otlpHTTP, p.thriftHTTP, p.thriftCompact, p.zipkin)
+}
+
+// logBuffer collects Jaeger's stdout and stderr.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Tail returns the last n lines written (at most 16 KiB).
+func (b *logBuffer) Tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return tail(b.buf.Bytes(), n, 16<<10)
+}
