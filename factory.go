@@ -2,6 +2,7 @@ package polytrace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,19 +14,22 @@ import (
 	_ "github.com/polytrace/polytrace/backends/jaeger"
 	_ "github.com/polytrace/polytrace/backends/lightstep"
 	"github.com/polytrace/polytrace/backends/noop"
+	_ "github.com/polytrace/polytrace/backends/otel"
 	_ "github.com/polytrace/polytrace/backends/stdout"
 	_ "github.com/polytrace/polytrace/backends/zipkin"
 
 	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 )
 
 // The environment variables read by FromEnv. Backend-specific variables
-// (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*) are documented in each backend package.
+// (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*, OTEL_*) are documented in each backend
+// package.
 const (
-	// EnvBackend names the backend: jaeger, zipkin, lightstep, stdout or
-	// noop, case-insensitive. Unset or empty means noop.
+	// EnvBackend names the backend: jaeger, zipkin, lightstep, otel,
+	// stdout or noop, case-insensitive. Unset or empty means noop.
 	EnvBackend = "TRACER_BACKEND"
 	// EnvServiceName names the service. When unset: JAEGER_SERVICE_NAME,
 	// then OTEL_SERVICE_NAME, then the executable's name.
@@ -37,6 +41,19 @@ const (
 	EnvTags = "TRACER_TAGS"
 	// EnvFlushTimeout bounds Close's final flush: a Go duration, default 5s.
 	EnvFlushTimeout = "TRACER_FLUSH_TIMEOUT"
+	// EnvQueueSize bounds how many finished spans wait to be sent, from 1
+	// to 1000000; more are dropped and counted in Stats. When unset: the
+	// backend's own setting (JAEGER_REPORTER_MAX_QUEUE_SIZE), else 2048.
+	EnvQueueSize = "TRACER_QUEUE_SIZE"
+	// EnvStrict, when true, makes FromEnv and New fail when the collector
+	// cannot be reached within TRACER_FLUSH_TIMEOUT. Default false: an
+	// unreachable collector never stops a service from starting.
+	EnvStrict = "TRACER_STRICT"
+	// EnvPropagation lists the trace-context formats injected and
+	// extracted, comma-separated: tracecontext, baggage, b3, b3multi,
+	// jaeger, ottrace. Inject writes all of them; Extract takes the first
+	// present and valid. Unset or empty: the backend's native format.
+	EnvPropagation = "TRACER_PROPAGATION"
 )
 
 // Vendor variables consulted for the service name when TRACER_SERVICE_NAME
@@ -52,6 +69,8 @@ type Tracer struct {
 	backend      string
 	flushTimeout time.Duration
 	shutdown     func(context.Context) error
+	stats        func() tracer.Stats
+	prop         opentracing.Tracer // Inject and Extract; nil means ot
 }
 
 var (
@@ -63,7 +82,8 @@ var (
 // opentracing.SetGlobalTracer and returns it.
 //
 // It reads TRACER_BACKEND, TRACER_SERVICE_NAME, TRACER_SAMPLE_RATE,
-// TRACER_TAGS and TRACER_FLUSH_TIMEOUT, and the selected backend reads its
+// TRACER_TAGS, TRACER_FLUSH_TIMEOUT and TRACER_PROPAGATION (among others;
+// see the Env constants), and the selected backend reads its
 // own variables (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*). Where a TRACER_*
 // variable and a vendor variable both set the same thing, the TRACER_*
 // one wins.
@@ -104,12 +124,39 @@ func open(backend string, cfg tracer.Config) (*Tracer, error) {
 	if err != nil {
 		return noopTracer(), fmt.Errorf("polytrace: %w", err)
 	}
-	return &Tracer{
+	t := &Tracer{
 		ot:           inst.Tracer,
 		backend:      strings.ToLower(strings.TrimSpace(backend)),
 		flushTimeout: cfg.Flush(),
 		shutdown:     shutdown.Bounded(inst.Shutdown),
-	}, nil
+		stats:        inst.Stats,
+		prop:         propagation.Wrap(inst.Tracer, inst.Converter, cfg.Propagation),
+	}
+	if cfg.Strict {
+		if err := ping(t, inst, cfg.Flush()); err != nil {
+			return noopTracer(), err
+		}
+	}
+	return t, nil
+}
+
+// ping checks, for a strict configuration, that t's collector answers
+// within timeout; if not, it shuts t down and says why.
+func ping(t *Tracer, inst *tracer.Instance, timeout time.Duration) error {
+	if inst.Ping == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := inst.Ping(ctx)
+	if err == nil {
+		return nil
+	}
+	_ = t.shutdown(ctx)
+	if !errors.Is(err, tracer.ErrCollectorUnreachable) {
+		err = fmt.Errorf("%w: %w", tracer.ErrCollectorUnreachable, err)
+	}
+	return fmt.Errorf("polytrace: %s=true: %s: %w", EnvStrict, t.backend, err)
 }
 
 func noopTracer() *Tracer {
@@ -173,6 +220,18 @@ func configFromEnv(lookup tracer.LookupFunc) (backend string, cfg tracer.Config,
 	if cfg.FlushTimeout, err = envconf.Duration(get, EnvFlushTimeout, tracer.DefaultFlushTimeout); err != nil {
 		return "", cfg, fmt.Errorf("polytrace: %w", err)
 	}
+	if cfg.QueueSize, err = envconf.Int(get, EnvQueueSize, 0, 1, tracer.MaxQueueSize); err != nil {
+		return "", cfg, fmt.Errorf("polytrace: %w", err)
+	}
+	if cfg.Strict, err = envconf.Bool(get, EnvStrict, false); err != nil {
+		return "", cfg, fmt.Errorf("polytrace: %w", err)
+	}
+	if s, ok := get(EnvPropagation); ok {
+		if cfg.Propagation, err = propagation.Parse(s); err != nil {
+			return "", cfg, fmt.Errorf("polytrace: %w", envconf.Invalid(EnvPropagation, s,
+				"a comma-separated list of "+strings.Join(propagation.Names(), ", ")))
+		}
+	}
 	return backend, cfg, nil
 }
 
@@ -189,8 +248,20 @@ func registered(name string) bool {
 // "jaeger" or "noop".
 func (t *Tracer) Backend() string { return t.backend }
 
+// Stats reports the tracer's health: spans started, finished, exported
+// and dropped, failed exports and the last export error (see
+// [tracer.Stats]), the same way for every backend. It is cheap and safe
+// to call at any time, also after Shutdown; a no-op tracer reports zeros.
+func (t *Tracer) Stats() tracer.Stats {
+	if t.stats == nil {
+		return tracer.Stats{}
+	}
+	return t.stats()
+}
+
 // Unwrap returns the backend's own tracer (for example a jaeger-client-go
-// tracer), for code that needs vendor features.
+// tracer), for code that needs vendor features. It injects and extracts
+// only the backend's native format, whatever TRACER_PROPAGATION says.
 func (t *Tracer) Unwrap() opentracing.Tracer { return t.ot }
 
 // StartSpan implements opentracing.Tracer.
@@ -198,14 +269,27 @@ func (t *Tracer) StartSpan(operationName string, opts ...opentracing.StartSpanOp
 	return t.ot.StartSpan(operationName, opts...)
 }
 
-// Inject implements opentracing.Tracer.
+// Inject implements opentracing.Tracer. For the TextMap and HTTPHeaders
+// formats it writes the formats of TRACER_PROPAGATION (Config.Propagation)
+// when set, else the backend's native one.
 func (t *Tracer) Inject(sc opentracing.SpanContext, format interface{}, carrier interface{}) error {
-	return t.ot.Inject(sc, format, carrier)
+	return t.text().Inject(sc, format, carrier)
 }
 
-// Extract implements opentracing.Tracer.
+// Extract implements opentracing.Tracer. For the TextMap and HTTPHeaders
+// formats it reads the formats of TRACER_PROPAGATION (Config.Propagation)
+// when set, taking the first present and valid, else the backend's native
+// one.
 func (t *Tracer) Extract(format interface{}, carrier interface{}) (opentracing.SpanContext, error) {
-	return t.ot.Extract(format, carrier)
+	return t.text().Extract(format, carrier)
+}
+
+// text returns the tracer that injects and extracts.
+func (t *Tracer) text() opentracing.Tracer {
+	if t.prop != nil {
+		return t.prop
+	}
+	return t.ot
 }
 
 // Shutdown flushes the spans the backend has buffered and releases it. It

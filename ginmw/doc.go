@@ -27,6 +27,17 @@
 // [opentracing.HTTPHeaders] format before the span starts. Missing or
 // malformed headers start a new trace; they never fail the request.
 //
+// Inbound baggage is capped at [DefaultMaxBaggageItems] items and
+// [DefaultMaxBaggageBytes] bytes, counting the baggage headers of every
+// format the backends read (uberctx-*, ot-baggage-*, baggage-*, and the
+// items of the baggage and jaeger-baggage lists): beyond either limit the
+// extra items are left out of the extracted context, so one client cannot
+// make every downstream call carry megabytes. [WithInboundBaggageLimit]
+// changes the limits. Requests without baggage headers pay one scan of
+// their header names. For services facing untrusted clients,
+// [WithIgnoreInboundContext] ignores inbound trace context and baggage
+// altogether: every request starts a new trace.
+//
 // # Span name
 //
 // A request that matched a route is named "<METHOD> <route template>" from
@@ -53,6 +64,12 @@
 //     Forwarding headers are not trusted: add them with [WithSpanObserver]
 //     and gin.Context.ClientIP if the proxies in front are.
 //
+// A span its backend will not report (a polytrace backend's span of an
+// unsampled trace) gets only the tags given at its start: the middleware
+// skips formatting the URL, peer, status and error tags, which the backend
+// would drop, unless the span gets sampled before the handlers return
+// (sampling.priority set by an observer or a handler).
+//
 // # Errors
 //
 // The span is tagged error=true when the status is 500 or more, or when
@@ -71,8 +88,9 @@
 // shortcut. Note that opentracing.StartSpanFromContext starts the child
 // with the global tracer: if the middleware's tracer is not the global one,
 // use opentracing.StartSpanFromContextWithTracer. When the chain returns,
-// c.Request gets its original context back (on a copy of the request the
-// handlers left there, as otelgin does; a multipart form they parsed is
-// handed back to the original request so net/http removes its temporary
-// files).
+// c.Request gets its original context back: it is the original request
+// again, with the forms the handlers parsed and the body they installed
+// carried over (a parsed multipart form must be, so that net/http removes
+// its temporary files), or, if the handlers put a request of their own
+// there, a copy of that one with the original context (as otelgin does).
 package ginmw

@@ -11,6 +11,8 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
+
+	"github.com/polytrace/polytrace/internal/sampling"
 )
 
 // Start options every span gets, converted to interfaces once.
@@ -70,10 +72,7 @@ func (m *middleware) handle(c *gin.Context) {
 		return
 	}
 
-	parent, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header))
-	if err != nil {
-		parent = nil // missing or malformed: start a new trace
-	}
+	parent := m.cfg.extract(tr, req.Header) // nil: start a new trace
 
 	route := c.FullPath()
 	var name spanName
@@ -89,38 +88,54 @@ func (m *middleware) handle(c *gin.Context) {
 		}
 	}
 
-	var buf [5]opentracing.StartSpanOption
-	opts := append(buf[:0], serverOpt, componentOpt, name.methodOpt)
-	if name.routeOpt != nil {
-		opts = append(opts, name.routeOpt)
-	}
+	// A new trace takes the route's options as they are, shared by every
+	// request (tracers only read them); a child needs its own slice.
+	opts := name.opts
 	if parent != nil {
+		opts = make([]opentracing.StartSpanOption, len(name.opts), len(name.opts)+1)
+		copy(opts, name.opts)
 		opts = append(opts, opentracing.ChildOf(parent))
 	}
 	span := tr.StartSpan(op, opts...)
 	saved := req.Context()
-	c.Request = req.WithContext(opentracing.ContextWithSpan(saved, span))
-	defer m.finish(c, span, req, saved) // from here on, the span is finished whatever happens
+	ours := req.WithContext(opentracing.ContextWithSpan(saved, span))
+	c.Request = ours
+	defer m.finish(c, span, req, ours, saved) // from here on, the span is finished whatever happens
 
-	// Per-request values are set on the span: one allocation each instead
-	// of two as start options.
+	// Per-request values are set on the span (one allocation each instead
+	// of two as start options), and only when it is recorded: a backend
+	// would drop them from an unsampled span anyway. Observers and
+	// handlers may still decide to sample it (sampling.priority): it then
+	// gets them after the handlers.
+	tagged := sampling.Recorded(span)
+	if tagged {
+		m.tagRequest(span, req)
+	}
+	for _, observe := range m.cfg.observers {
+		observe(span, c)
+	}
+	c.Next()
+	if !tagged && sampling.Recorded(span) {
+		m.tagRequest(span, req)
+	}
+}
+
+// tagRequest sets the tags that come from the request itself: URL and
+// peer address.
+func (m *middleware) tagRequest(span opentracing.Span, req *http.Request) {
 	if req.URL != nil {
 		if u := m.cfg.urlTag(req.URL); u != "" {
 			ext.HTTPUrl.Set(span, u)
 		}
 	}
 	setPeer(span, req.RemoteAddr)
-	for _, observe := range m.cfg.observers {
-		observe(span, c)
-	}
-	c.Next()
 }
 
 // finish runs deferred: it restores the request, records the outcome,
 // finishes the span and re-raises a panic from the handlers.
-func (m *middleware) finish(c *gin.Context, span opentracing.Span, orig *http.Request, saved context.Context) {
+func (m *middleware) finish(c *gin.Context, span opentracing.Span, orig, ours *http.Request, saved context.Context) {
 	p := recover()
-	restoreRequest(c, orig, saved)
+	restoreRequest(c, orig, ours, saved)
 
 	status := c.Writer.Status()
 	isErr := status >= http.StatusInternalServerError
@@ -137,15 +152,17 @@ func (m *middleware) finish(c *gin.Context, span opentracing.Span, orig *http.Re
 			log.String("message", fmt.Sprint(p)),
 		)
 	}
-	if status > 0 && status <= 0xffff {
-		ext.HTTPStatusCode.Set(span, uint16(status))
-	}
-	for _, e := range c.Errors {
+	if len(c.Errors) > 0 {
 		isErr = true
-		span.LogFields(log.String("event", "error"), log.String("message", e.Error()))
 	}
-	if isErr {
-		ext.Error.Set(span, true)
+	if sampling.Recorded(span) {
+		setStatus(span, status)
+		for _, e := range c.Errors {
+			span.LogFields(log.String("event", "error"), log.String("message", e.Error()))
+		}
+		if isErr {
+			ext.Error.Set(span, true)
+		}
 	}
 	span.Finish()
 	if p != nil {
@@ -153,12 +170,43 @@ func (m *middleware) finish(c *gin.Context, span opentracing.Span, orig *http.Re
 	}
 }
 
-// restoreRequest puts the original context back on c.Request, keeping any
-// request the handlers installed (as otelgin does). A multipart form the
-// handlers parsed is handed back to the original request: net/http removes
-// the form's temporary files only through the request it passed in.
-func restoreRequest(c *gin.Context, orig *http.Request, saved context.Context) {
+// setStatus tags the response status, from a table of boxed values for
+// the usual codes: boxing a uint16 above 255 would allocate.
+func setStatus(span opentracing.Span, status int) {
+	switch {
+	case status > 0 && status < len(boxedStatus):
+		span.SetTag(string(ext.HTTPStatusCode), boxedStatus[status])
+	case status > 0 && status <= 0xffff:
+		ext.HTTPStatusCode.Set(span, uint16(status))
+	}
+}
+
+var boxedStatus = func() (b [600]interface{}) {
+	for i := range b {
+		b[i] = uint16(i)
+	}
+	return b
+}()
+
+// restoreRequest puts the original request back in c (ours is the one the
+// middleware installed), or, if the handlers installed a request of their
+// own, keeps it with the original context (as otelgin does). A multipart
+// form the handlers parsed is handed back to the original request:
+// net/http removes the form's temporary files only through the request it
+// passed in.
+func restoreRequest(c *gin.Context, orig, ours *http.Request, saved context.Context) {
 	cur := c.Request
+	if cur == ours {
+		// The handlers kept the middleware's request, and may have changed
+		// it in place: parsed its forms, wrapped its body. Carry that over
+		// to the original rather than allocate a copy of ours.
+		orig.Form, orig.PostForm, orig.Body = ours.Form, ours.PostForm, ours.Body
+		if ours.MultipartForm != nil {
+			orig.MultipartForm = ours.MultipartForm
+		}
+		c.Request = orig
+		return
+	}
 	if cur == nil || cur == orig {
 		c.Request = orig
 		return

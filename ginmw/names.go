@@ -3,7 +3,6 @@ package ginmw
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/opentracing/opentracing-go"
@@ -18,6 +17,12 @@ type spanName struct {
 	method    string
 	methodOpt opentracing.StartSpanOption
 	routeOpt  opentracing.StartSpanOption // nil when no route matched
+
+	// opts are all the start options of a span with this name and no
+	// parent: span kind, component, method and route. Every request of the
+	// route passes this very slice to StartSpan; len == cap, so a tracer
+	// that appends to it gets a copy.
+	opts []opentracing.StartSpanOption
 }
 
 func newSpanName(op, method, route string) spanName {
@@ -29,6 +34,11 @@ func newSpanName(op, method, route string) spanName {
 	if route != "" {
 		n.routeOpt = opentracing.Tag{Key: httpRoute, Value: route}
 	}
+	n.opts = []opentracing.StartSpanOption{serverOpt, componentOpt, n.methodOpt}
+	if n.routeOpt != nil {
+		n.opts = append(n.opts, n.routeOpt)
+	}
+	n.opts = n.opts[:len(n.opts):len(n.opts)]
 	return n
 }
 
@@ -90,9 +100,10 @@ type routeKey struct{ method, route string }
 
 // nameCache holds the names of matched routes. Routes are registered by the
 // program, so the set is bounded. Reads are lock-free and allocation-free;
-// an insert copies the map (once per method and route).
+// an insert copies the map (once per method and route) and publishes it
+// with a compare-and-swap, retrying if another insert won: no lock at all,
+// so none can be contended when a route's first requests arrive together.
 type nameCache struct {
-	mu    sync.Mutex // serializes inserts
 	names atomic.Pointer[map[routeKey]spanName]
 }
 
@@ -107,31 +118,32 @@ func (nc *nameCache) get(method, route string) spanName {
 }
 
 func (nc *nameCache) add(method, route string) spanName {
-	nc.mu.Lock()
-	defer nc.mu.Unlock()
-	old := nc.names.Load()
-	if old != nil {
-		if n, ok := (*old)[routeKey{method, route}]; ok {
-			return n
-		}
-	}
 	// The method string may point into the request line: copy it.
 	m, ok := standardMethod(method)
 	if !ok {
 		m = strings.Clone(method)
 	}
 	route = strings.Clone(route)
+	key := routeKey{m, route}
 	n := newSpanName(m+" "+route, m, route)
-
-	next := make(map[routeKey]spanName, 1+mapLen(old))
-	if old != nil {
-		for k, v := range *old {
-			next[k] = v
+	for {
+		old := nc.names.Load()
+		if old != nil {
+			if have, ok := (*old)[key]; ok {
+				return have
+			}
+		}
+		next := make(map[routeKey]spanName, 1+mapLen(old))
+		if old != nil {
+			for k, v := range *old {
+				next[k] = v
+			}
+		}
+		next[key] = n
+		if nc.names.CompareAndSwap(old, &next) {
+			return n
 		}
 	}
-	next[routeKey{m, route}] = n
-	nc.names.Store(&next)
-	return n
 }
 
 func mapLen(m *map[routeKey]spanName) int {

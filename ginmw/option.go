@@ -23,10 +23,13 @@ type config struct {
 	opName     func(*gin.Context) string
 	observers  []func(opentracing.Span, *gin.Context)
 	urlTag     func(*url.URL) string
+
+	ignoreInbound                    bool // see WithIgnoreInboundContext
+	maxBaggageItems, maxBaggageBytes int  // see WithInboundBaggageLimit
 }
 
 func newConfig(opts []Option) config {
-	var cfg config
+	cfg := config{maxBaggageItems: DefaultMaxBaggageItems, maxBaggageBytes: DefaultMaxBaggageBytes}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&cfg)

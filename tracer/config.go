@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/polytrace/polytrace/propagation"
 )
 
 // DefaultFlushTimeout bounds how long closing a tracer waits for buffered
@@ -42,6 +44,35 @@ type Config struct {
 	// Lookup returns backend-specific settings by their environment
 	// variable names (for example JAEGER_ENDPOINT). Nil means none is set.
 	Lookup LookupFunc
+
+	// QueueSize bounds how many finished spans wait to be sent; more are
+	// dropped and counted (see [Stats]). Each backend maps it onto its
+	// client's own setting. Zero means "not set": the backend's own
+	// setting if any (JAEGER_REPORTER_MAX_QUEUE_SIZE), else
+	// [DefaultQueueSize].
+	QueueSize int
+
+	// Strict makes opening the tracer fail when the collector cannot be
+	// reached (see [Instance.Ping]). By default an unreachable collector
+	// never stops a service from starting: spans wait in the queue, and
+	// the client retries in the background.
+	Strict bool
+
+	// Propagation lists the wire formats used to inject and extract span
+	// contexts in text maps and HTTP headers (TRACER_PROPAGATION). Empty
+	// means the backend's native format. Backends that have a
+	// [Instance.Converter] leave it to the root package, which wraps their
+	// tracer; others (otel) apply it themselves.
+	Propagation propagation.Formats
+}
+
+// Queue returns QueueSize, or [DefaultQueueSize] when it is zero or
+// negative.
+func (c Config) Queue() int {
+	if c.QueueSize > 0 {
+		return c.QueueSize
+	}
+	return DefaultQueueSize
 }
 
 // LookupFunc returns the value of a named setting and whether it is set.

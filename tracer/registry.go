@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/opentracing/opentracing-go"
+
+	"github.com/polytrace/polytrace/propagation"
 )
 
 // ErrUnknownBackend is wrapped by the error returned when a backend name is
@@ -25,6 +27,25 @@ type Instance struct {
 	// It returns by ctx's deadline even when the collector is unreachable.
 	// The root package calls it at most once; nil means nothing to release.
 	Shutdown func(ctx context.Context) error
+
+	// Stats, when set, reports the tracer's health (see [Stats]). It must
+	// be cheap, safe for concurrent use, and keep working after Shutdown.
+	// Nil means the backend keeps no statistics (noop).
+	Stats func() Stats
+
+	// Ping, when set, checks that the collector can be reached, returning
+	// by ctx's deadline; the root package calls it only when
+	// [Config.Strict] is set. Nil means there is nothing to check (the
+	// backend does not report over the network, or its transport cannot
+	// tell, as with UDP).
+	Ping func(ctx context.Context) error
+
+	// Converter, when set, translates between Tracer's span contexts and
+	// the neutral form of package propagation, so that the root package
+	// can make Tracer inject and extract the formats of
+	// [Config.Propagation]. Nil means the backend applies those formats
+	// itself (otel) or has nothing to propagate (noop).
+	Converter propagation.Converter
 }
 
 // OpenFunc builds a backend's tracer from cfg. It must not read the process

@@ -22,7 +22,8 @@
 //	                           JAEGER_SAMPLER_MANAGER_HOST_PORT is its deprecated name)
 //	JAEGER_SAMPLER_MAX_OPERATIONS   operations the remote sampler tracks (default 2000)
 //	JAEGER_SAMPLER_REFRESH_INTERVAL how often it polls (default 1m)
-//	JAEGER_REPORTER_MAX_QUEUE_SIZE  spans waiting to be sent before drops (default 100)
+//	JAEGER_REPORTER_MAX_QUEUE_SIZE  spans waiting to be sent before drops (default 2048;
+//	                           TRACER_QUEUE_SIZE wins over it)
 //	JAEGER_REPORTER_FLUSH_INTERVAL  send at least this often (default 1s)
 //	JAEGER_REPORTER_LOG_SPANS  also log each span to the standard logger (default false)
 //	JAEGER_REPORTER_ATTEMPT_RECONNECTING_DISABLED  stop re-resolving the agent (default false)
@@ -70,7 +71,17 @@
 //
 // The client's messages (send failures, for instance) go to the standard
 // log package, with the password and any credentials or query string of
-// the endpoint URLs redacted; its per-batch debug messages are dropped.
+// the endpoint URLs redacted; its per-batch debug messages are dropped,
+// and send failures are logged at most once per 10s.
+//
+// Instance.Stats comes from the client's own metrics (through a metrics
+// factory that also feeds Options.Metrics): started_spans and
+// finished_spans of sampled spans, reporter_spans with result ok
+// (exported), err and dropped (dropped: both senders discard a batch that
+// failed, and a full queue drops new spans); export errors are the send
+// failures the client logs. Over UDP, "exported" means sent: the agent
+// protocol has no answer, so spans sent while nothing listens are lost
+// unseen.
 //
 // Span pooling (jaeger-client-go's PoolSpans) is off: a pooled span is
 // reset for reuse once reported, and OpenTracing code may still read a

@@ -14,6 +14,7 @@ import (
 
 	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -57,13 +58,21 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		}, nil
 	}
 
+	queueSize, err := spanstats.QueueSize(cfg, o.QueueSize)
+	if err != nil {
+		return nil, fmt.Errorf("jaeger: %w", err)
+	}
+
 	service := cfg.Service()
 	factory := o.Metrics
 	if factory == nil {
 		factory = metrics.NullFactory
 	}
-	m := jaegerclient.NewMetrics(factory, nil)
+	stats := &spanstats.Counters{}
+	m := jaegerclient.NewMetrics(statsFactory{inner: factory, stats: stats}, nil)
 	log := newLogger(o)
+	log.stats = stats
+	stats.Redact = log.redact.Replace
 	nw := newNetwork()
 
 	sender, err := newSender(o, nw, log)
@@ -78,7 +87,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		return nil, fmt.Errorf("jaeger: build sampler: %w", err)
 	}
 	reporter := jaegerclient.NewRemoteReporter(sender,
-		jaegerclient.ReporterOptions.QueueSize(o.QueueSize),
+		jaegerclient.ReporterOptions.QueueSize(queueSize),
 		jaegerclient.ReporterOptions.BufferFlushInterval(o.FlushInterval),
 		jaegerclient.ReporterOptions.Logger(log),
 		jaegerclient.ReporterOptions.Metrics(m),
@@ -94,6 +103,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	topts := []jaegerclient.TracerOption{
 		jaegerclient.TracerOptions.Metrics(m),
 		jaegerclient.TracerOptions.Logger(log),
+		jaegerclient.TracerOptions.Extractor(opentracing.HTTPHeaders, newHeaderExtractor(m)),
 	}
 	if o.TraceID128Bit {
 		topts = append(topts, jaegerclient.TracerOptions.Gen128Bit(true))
@@ -112,14 +122,25 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	// sampling requests are abandoned, so the drain ends promptly in the
 	// background instead of waiting out HTTP timeouts batch by batch.
 	return &tracer.Instance{
-		Tracer: tr,
+		Tracer:    tr,
+		Converter: converter{tr: tr},
 		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
+			ctx, cancel := shutdown.Early(ctx)
+			defer cancel()
 			stop := context.AfterFunc(ctx, nw.abandon)
 			defer stop()
 			err := closer.Close()
 			nw.close()
+			stats.Closed()
+			if cerr := ctx.Err(); cerr != nil {
+				// The deadline (less a margin) passed first: what was
+				// still queued or under way was abandoned.
+				return fmt.Errorf("jaeger: flush abandoned: %w", cerr)
+			}
 			return err
 		}),
+		Stats: stats.Stats,
+		Ping:  pinger(o),
 	}, nil
 }
 

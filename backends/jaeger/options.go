@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	jaegerclient "github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-lib/metrics"
 
 	"github.com/polytrace/polytrace/internal/envconf"
@@ -47,8 +48,8 @@ const (
 	defaultRemoteInitialRate    = 0.001 // the client's defaultSamplingProbability
 	defaultSamplerMaxOperations = 2000
 	defaultSamplerRefresh       = time.Minute
-	defaultQueueSize            = 100
-	maxQueueSize                = 1_000_000
+	defaultQueueSize            = tracer.DefaultQueueSize
+	maxQueueSize                = tracer.MaxQueueSize
 	defaultFlushInterval        = time.Second
 	defaultReconnectInterval    = 30 * time.Second
 )
@@ -116,7 +117,9 @@ type Options struct {
 	SamplerRefreshInterval time.Duration
 
 	// QueueSize is how many finished spans wait for sending before new ones
-	// are dropped (JAEGER_REPORTER_MAX_QUEUE_SIZE). Zero means 100.
+	// are dropped (JAEGER_REPORTER_MAX_QUEUE_SIZE). Zero means
+	// tracer.DefaultQueueSize (2048; the client's own default is 100).
+	// tracer.Config.QueueSize (TRACER_QUEUE_SIZE) wins over it.
 	QueueSize int
 
 	// FlushInterval is how often buffered spans are sent even when a batch
@@ -150,6 +153,13 @@ type Options struct {
 	// (JAEGER_USER, JAEGER_PASSWORD); set both or neither.
 	User     string
 	Password Secret
+
+	// Sender, when set, receives the finished spans from the client's
+	// reporter queue in place of the agent or collector, which are then not
+	// used: for a custom transport, or an in-process sink such as the one
+	// the benchmarks use so that no network is timed. Shutdown closes it.
+	// Set in code only.
+	Sender jaegerclient.Transport
 }
 
 // Secret is a string that never prints: fmt, slog and encoding/json show

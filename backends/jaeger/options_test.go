@@ -21,7 +21,7 @@ var defaults = jaeger.Options{
 	SamplingEndpoint:         "http://localhost:5778/sampling",
 	SamplerMaxOperations:     2000,
 	SamplerRefreshInterval:   time.Minute,
-	QueueSize:                100,
+	QueueSize:                2048, // tracer.DefaultQueueSize; the client's own default is 100
 	FlushInterval:            time.Second,
 	AgentHost:                "localhost",
 	AgentPort:                6831,

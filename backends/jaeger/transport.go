@@ -15,6 +15,9 @@ import (
 	jaegerclient "github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/transport"
 	"github.com/uber/jaeger-client-go/utils"
+
+	"github.com/polytrace/polytrace/internal/ratelog"
+	"github.com/polytrace/polytrace/internal/spanstats"
 )
 
 // samplingFetchTimeout bounds one poll of the remote sampling endpoint, as
@@ -97,10 +100,14 @@ func (f *samplingFetcher) Fetch(service string) ([]byte, error) {
 	return body, nil
 }
 
-// newSender builds the transport spans leave by: HTTP to the collector
-// when Endpoint is set, otherwise compact thrift over UDP to the agent.
+// newSender builds the transport spans leave by: Sender when set, else
+// HTTP to the collector when Endpoint is set, otherwise compact thrift over
+// UDP to the agent.
 // Neither touches the network here.
 func newSender(o Options, nw *network, logger jaegerclient.Logger) (jaegerclient.Transport, error) {
+	if o.Sender != nil {
+		return o.Sender, nil
+	}
 	if o.Endpoint != "" {
 		httpOpts := []transport.HTTPOption{transport.HTTPRoundTripper(nw)}
 		if o.User != "" && o.Password != "" {
@@ -208,7 +215,14 @@ func (l *lazySender) Close() error {
 // Debug messages (one per flushed batch) are dropped.
 type logger struct {
 	redact *strings.Replacer
+	stats  *spanstats.Counters // counts export failures; may be nil
+	limit  ratelog.Limiter     // export failures logged at most once per interval
 }
+
+// failureLogEvery is the least time between two log lines about spans
+// that could not be sent: a collector that stays down must not flood the
+// service's log. Every failure is counted in Stats regardless.
+const failureLogEvery = 10 * time.Second
 
 func newLogger(o Options) *logger {
 	var pairs []string
@@ -231,11 +245,23 @@ func newLogger(o Options) *logger {
 		}
 	}
 	add(string(o.Password), redacted)
-	return &logger{redact: strings.NewReplacer(pairs...)}
+	return &logger{redact: strings.NewReplacer(pairs...), limit: ratelog.Limiter{Every: failureLogEvery}}
 }
 
 // Error implements jaeger.Logger.
-func (l *logger) Error(msg string) { jaegerclient.StdLogger.Error(l.redact.Replace(msg)) }
+func (l *logger) Error(msg string) {
+	msg = l.redact.Replace(msg)
+	if exportFailure(msg) {
+		if l.stats != nil {
+			l.stats.Failed(msg)
+		}
+		var ok bool
+		if msg, ok = l.limit.Allow(msg); !ok {
+			return
+		}
+	}
+	jaegerclient.StdLogger.Error(msg)
+}
 
 // Infof implements jaeger.Logger.
 func (l *logger) Infof(format string, args ...interface{}) {

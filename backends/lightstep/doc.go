@@ -55,14 +55,22 @@
 //
 // # Reporting and shutdown
 //
-// Spans are buffered, up to 1,000 (more are dropped, and the count is
-// logged after the next successful report), and sent in the background at
-// least every 2.5s; finishing a span never waits for the network, also
-// when the collector is down or never answers. Open does no network I/O.
-// Shutdown flushes once more through the client's Close(ctx) and returns
-// by ctx's deadline; with gRPC it then closes the connection, cancelling
-// any report still waiting on the collector. With HTTP, a report already
-// in flight when the deadline passes may go on in the background for up
-// to the client's report timeout (30s). Spans finished after Shutdown are
-// dropped.
+// Spans are buffered, up to tracer.Config.QueueSize (TRACER_QUEUE_SIZE,
+// default 2048; the client's MaxBufferedSpans), plus as many in the report
+// under way; more are dropped. They are sent in the background at least
+// every 2.5s, and as soon as the buffer is half full (checked every 100ms
+// rather than the client's 500ms, so a busy service does not overflow it
+// between two checks); finishing a span never waits for the network, also
+// when the collector is down or never answers. A failed report's spans go
+// back into the buffer, room permitting. Open does no network I/O.
+//
+// The reports travel through the client's CustomCollector option, over a
+// transport of this package's that speaks the client's own protocols: so
+// each tracer counts its own exports in Instance.Stats (spans finished
+// come from the client's span recorder; spans dropped are counted as the
+// client's buffer drops them), and a report stuck on a collector that
+// never answers is cancelled when Shutdown gives up. Shutdown flushes
+// once more through the client's Close(ctx) and returns by ctx's
+// deadline, leaving no goroutine behind. Spans finished after Shutdown
+// are dropped.
 package lightstep

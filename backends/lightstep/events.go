@@ -71,6 +71,13 @@ func (l *eventLog) handle(e lsgo.Event) {
 	l.print("polytrace: lightstep: " + msg)
 }
 
+// redactSecrets is redact for callers that do not hold l.mu.
+func (l *eventLog) redactSecrets(msg string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.redact(msg)
+}
+
 // redact replaces every secret in msg, the longest first so that a token
 // containing another is never left half visible.
 func (l *eventLog) redact(msg string) string {

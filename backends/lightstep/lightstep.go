@@ -9,12 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	lsgo "github.com/lightstep/lightstep-tracer-go"
 	"github.com/opentracing/opentracing-go"
 
 	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/reach"
 	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -60,9 +63,14 @@ func build(cfg tracer.Config, opts Options, random func() float64) (*tracer.Inst
 	if err != nil {
 		return nil, err
 	}
+	queue, err := spanstats.QueueSize(cfg, 0)
+	if err != nil {
+		return nil, fmt.Errorf("lightstep: %w", err)
+	}
 	events.addSecret(opts.AccessToken)
 
 	host, _ := plainHost(opts.CollectorHost)
+	target := net.JoinHostPort(host, strconv.Itoa(opts.CollectorPort))
 	lo := lsgo.Options{
 		AccessToken: opts.AccessToken,
 		Collector: lsgo.Endpoint{
@@ -72,43 +80,89 @@ func build(cfg tracer.Config, opts Options, random func() float64) (*tracer.Inst
 			Plaintext: opts.Plaintext,
 		},
 		Tags: tags,
+		// The buffer of finished spans; a second one of the same size
+		// holds the report under way.
+		MaxBufferedSpans: queue,
+		// How often the client checks whether its buffer is half full (or
+		// its 2.5s reporting period over): every 500ms by default, too
+		// seldom for a busy service not to overflow the buffer between
+		// two checks.
+		MinReportingPeriod: minReportingPeriod,
+		// The client's own format, without its cost for requests that
+		// carry no trace context (see extract.go).
+		Propagators: map[opentracing.BuiltinFormat]lsgo.Propagator{opentracing.HTTPHeaders: headerPropagator{}},
 	}
-	var conns *grpcConns
-	if opts.Transport == TransportGRPC {
-		conns = newGRPCConns(net.JoinHostPort(host, strconv.Itoa(opts.CollectorPort)), opts.Plaintext)
-		lo.UseGRPC = true
-		lo.ConnFactory = conns.connect
-	} else {
-		lo.UseHttp = true
+	stats := &spanstats.Counters{Redact: events.redactSecrets}
+	buf := &bufferMirror{stats: stats, size: queue}
+	lo.Recorder = buf
+	abortCtx, abort := context.WithCancel(context.Background())
+	var release func()
+	var next lsgo.Collector
+	switch {
+	case opts.Collector != nil:
+		next = opts.Collector
+	case opts.Transport == TransportGRPC:
+		gc, err := newGRPCCollector(target, opts.Plaintext, opts.AccessToken)
+		if err != nil {
+			abort()
+			return nil, fmt.Errorf("lightstep: gRPC client for %s: %w", target, err)
+		}
+		next, release = gc, gc.close
+	default:
+		hc := newHTTPCollector(target, opts.Plaintext, opts.AccessToken)
+		next, release = hc, hc.close
 	}
+	counting := &countingCollector{next: next, stats: stats, buf: buf, abort: abortCtx}
+	lo.CustomCollector = counting
 	lt, err := lsgo.CreateTracer(lo)
 	if err != nil {
+		abort()
+		if release != nil {
+			release()
+		}
 		return nil, fmt.Errorf("lightstep: build tracer: %w", err)
 	}
 
-	var ot opentracing.Tracer = lt
+	var ot lsgo.Tracer = &startCounter{Tracer: lt, stats: stats}
 	if rate < 1 {
-		s := newSampler(lt, rate)
+		s := newSampler(ot, rate)
 		if random != nil {
 			s.random = random
 		}
 		ot = s
 	}
-	return &tracer.Instance{
-		Tracer: ot,
-		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
-			// Close flushes once more and returns by ctx's deadline.
+	inst := &tracer.Instance{
+		Tracer:    ot,
+		Converter: converter{},
+		Shutdown: shutdown.Bounded(func(outer context.Context) error {
+			// Close flushes once more and returns by ctx's deadline; then
+			// any report still under way is cancelled.
+			ctx, cancel := shutdown.Early(outer)
+			defer cancel()
+			stop := context.AfterFunc(ctx, abort)
+			defer stop()
 			lt.Close(ctx)
-			if conns != nil {
-				conns.closeAll()
+			abort()
+			counting.settle(outer)
+			if release != nil {
+				release()
 			}
+			stats.Closed()
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("lightstep: final flush: %w", err)
 			}
 			return nil
 		}),
-	}, nil
+		Stats: stats.Stats,
+	}
+	if opts.Collector == nil {
+		inst.Ping = func(ctx context.Context) error { return reach.Addr(ctx, EnvCollectorHost, target) }
+	}
+	return inst, nil
 }
+
+// minReportingPeriod is the client's MinReportingPeriod.
+const minReportingPeriod = 100 * time.Millisecond
 
 // sampleRate checks cfg.SampleRate: nil means 1.
 func sampleRate(r *float64) (float64, error) {

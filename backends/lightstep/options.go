@@ -68,6 +68,12 @@ type Options struct {
 	Plaintext bool
 	// Transport is TransportHTTP or TransportGRPC (LIGHTSTEP_TRANSPORT).
 	Transport string
+	// Collector, when set, receives the reports in process in place of the
+	// network collector (CollectorHost, CollectorPort, Plaintext and
+	// Transport are then not used), through the client's CustomCollector:
+	// for a custom transport, or an in-process sink such as the one the
+	// benchmarks use so that no network is timed. Set in code only.
+	Collector lsgo.Collector `json:"-"`
 }
 
 // OptionsFromConfig reads the LIGHTSTEP_* settings through cfg.Get, fills

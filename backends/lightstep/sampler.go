@@ -30,6 +30,12 @@ func newSampler(t lsgo.Tracer, rate float64) *sampler {
 
 // StartSpan implements opentracing.Tracer.
 func (s *sampler) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	switch v, parent := s.classify(opts); v { // see unsampled.go
+	case notSampled:
+		return newUnsampledSpan(s, parent)
+	case sampled:
+		return s.Tracer.StartSpan(operationName, opts...)
+	}
 	if !decides(opts) || s.random() < s.rate {
 		return s.Tracer.StartSpan(operationName, opts...)
 	}

@@ -51,7 +51,8 @@
 // it; one goroutine per tracer writes the lines, each with a single Write
 // call, and writes from all the tracers of this package are serialized, so
 // lines never interleave. Finishing a span never waits for the writer: when
-// 4096 lines are already waiting (a blocked or very slow writer), the span
+// TRACER_QUEUE_SIZE lines (tracer.Config.QueueSize, default 2048) are
+// already waiting (a blocked or very slow writer), the span
 // is dropped. Write errors and panics do not stop the tracer. Shutdown
 // writes what is queued and returns by its context's deadline even when
 // the writer blocks; it reports dropped spans and the first write error.

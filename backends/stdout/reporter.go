@@ -13,11 +13,9 @@ import (
 
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter"
-)
 
-// queueSize is how many lines may wait for the writer before spans are
-// dropped.
-const queueSize = 4096
+	"github.com/polytrace/polytrace/tracer"
+)
 
 // writeMu serializes the writes of every tracer of this package, so that
 // tracers sharing a writer (os.Stdout, typically) never interleave lines.
@@ -34,11 +32,14 @@ type lineReporter struct {
 	w       io.Writer
 	queue   chan []byte
 	done    chan struct{} // closed when the writing goroutine ends
-	dropped atomic.Int64
+	dropped atomic.Int64  // queue full
+	written atomic.Int64
+	lastOK  atomic.Int64 // Unix nanoseconds of the last line written
 
-	mu     sync.Mutex // guards err and failed
-	err    error      // first failure to encode or write
-	failed int
+	mu      sync.Mutex // guards err, lastErr and failed
+	err     error      // first failure to encode or write
+	lastErr error      // latest one
+	failed  int
 }
 
 var _ reporter.Reporter = (*lineReporter)(nil)
@@ -87,7 +88,10 @@ func (r *lineReporter) write(line []byte) {
 	defer writeMu.Unlock()
 	if _, err := r.w.Write(line); err != nil {
 		r.fail(fmt.Errorf("write: %w", err))
+		return
 	}
+	r.written.Add(1)
+	r.lastOK.Store(time.Now().UnixNano())
 }
 
 func (r *lineReporter) fail(err error) {
@@ -96,7 +100,29 @@ func (r *lineReporter) fail(err error) {
 	if r.err == nil {
 		r.err = err
 	}
+	r.lastErr = err
 	r.failed++
+}
+
+// Stats implements zipkin.StatsReporter: lines written are exported;
+// spans that did not fit in the queue, or failed to encode or write, are
+// dropped.
+func (r *lineReporter) Stats() tracer.Stats {
+	s := tracer.Stats{
+		SpansExported: r.written.Load(),
+		SpansDropped:  r.dropped.Load(),
+	}
+	if ns := r.lastOK.Load(); ns != 0 {
+		s.LastExportTime = time.Unix(0, ns)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.SpansDropped += int64(r.failed)
+	s.ExportErrors = int64(r.failed)
+	if r.lastErr != nil {
+		s.LastExportError = r.lastErr.Error()
+	}
+	return s
 }
 
 // line is the JSON form of a span; package doc describes its fields.

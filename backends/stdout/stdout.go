@@ -9,6 +9,7 @@ import (
 
 	"github.com/polytrace/polytrace/backends/zipkin"
 	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -48,18 +49,23 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if r := cfg.SampleRate; r != nil && !(*r >= 0 && *r <= 1) {
 		return nil, fmt.Errorf("stdout: %w: sample rate %v: want a number from 0 to 1", tracer.ErrInvalidConfig, *r)
 	}
+	queue, err := spanstats.QueueSize(cfg, 0)
+	if err != nil {
+		return nil, fmt.Errorf("stdout: %w", err)
+	}
 	w := opts.Writer
 	if w == nil {
 		w = os.Stdout
 	}
-	rep := newLineReporter(w, queueSize)
+	rep := newLineReporter(w, queue)
 	inner, err := zipkin.NewWithReporter(cfg, rep)
 	if err != nil {
 		_ = rep.Close()
 		return nil, fmt.Errorf("stdout: %w", err)
 	}
 	return &tracer.Instance{
-		Tracer: inner.Tracer,
+		Tracer:    inner.Tracer,
+		Converter: inner.Converter, // the zipkin backend's, for the same span contexts
 		// The outer Bounded answers callers by their deadlines; the close
 		// itself runs to the end (the writer has written the queue), so
 		// later calls report what happened. The reporter's Close never
@@ -70,6 +76,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			}
 			return rep.result()
 		}),
+		Stats: inner.Stats,
 	}, nil
 }
 

@@ -348,6 +348,7 @@ func TestConcurrentLinesDoNotInterleave(t *testing.T) {
 func TestBlockedWriter(t *testing.T) {
 	w := newBlockingWriter(t)
 	inst := mustNew(t, tracer.Config{}, w)
+	const queueSize = tracer.DefaultQueueSize // tracer.Config.QueueSize is unset
 	const n = queueSize + 1000
 	finished := make(chan struct{})
 	go func() {

@@ -9,6 +9,8 @@ import (
 	"github.com/opentracing/opentracing-go/log"
 	zipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"
 	"github.com/openzipkin/zipkin-go/model"
+
+	"github.com/polytrace/polytrace/internal/spanstats"
 )
 
 // otTracer is the opentracing.Tracer the backend hands out. It wraps
@@ -17,7 +19,9 @@ import (
 // what that tracer lacks: baggage, the Binary format, and the error values
 // the OpenTracing API specifies for bad carriers and corrupt headers.
 type otTracer struct {
-	inner opentracing.Tracer // zipkinot.Wrap(...)
+	inner  opentracing.Tracer  // zipkinot.Wrap(...)
+	stats  *spanstats.Counters // counts sampled spans started; may be nil
+	decide decider             // the sampler, for the fast paths (fast.go)
 }
 
 var (
@@ -54,6 +58,9 @@ func (o startOptions) Apply(so *opentracing.StartSpanOptions) {
 // reference to a context of this tracer, else the first FollowsFrom one;
 // baggage is inherited from every reference, as OpenTracing specifies.
 func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	if span, ok := t.startFast(operationName, opts); ok {
+		return span // see fast.go
+	}
 	var so opentracing.StartSpanOptions
 	for _, o := range opts {
 		o.Apply(&so)
@@ -86,11 +93,7 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 		}
 		inner.References = []opentracing.SpanReference{{Type: opentracing.ChildOfRef, ReferencedContext: ref}}
 	}
-	span := t.inner.StartSpan(operationName, inner)
-	boxed := span.Context()
-	s := &otSpan{inner: span, tracer: t}
-	s.ctx.Store(&spanContext{zipkin: zipkinContext(boxed), boxed: boxed, baggage: baggage})
-	return s
+	return t.wrap(t.inner.StartSpan(operationName, inner), baggage)
 }
 
 // zipkinContext returns the zipkin-go context of a zipkinot span context.
@@ -116,6 +119,12 @@ type otSpan struct {
 
 	mu  sync.Mutex // serializes baggage writers; readers use ctx alone
 	ctx atomic.Pointer[spanContext]
+
+	// Allocated with the span: the context ctx starts with, and for spans
+	// started by startUnsampled what its pointers point to.
+	first      spanContext
+	notSampled bool
+	parentID   model.ID
 }
 
 func (s *otSpan) Context() opentracing.SpanContext { return s.ctx.Load() }

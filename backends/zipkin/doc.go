@@ -54,9 +54,22 @@
 // # Delivery and shutdown
 //
 // Finished spans are batched and sent in the background; starting and
-// finishing spans never wait for the network. Up to 1000 spans wait while
-// the collector is slow or down; older ones are dropped beyond that, with a
-// log line. Shutdown sends what is buffered and returns by its context's
-// deadline even when the collector never answers: the last request is then
+// finishing spans never wait for the network. Up to tracer.Config.QueueSize
+// spans (TRACER_QUEUE_SIZE, default 2048: zipkin-go's MaxBacklog, which
+// includes the request under way) wait while the collector is slow or
+// down; older ones are dropped beyond that. A request that gets no answer
+// keeps its spans for the next one; one answered with an error status
+// drops them. After a failed request the next waits, from 100ms doubling
+// to 2s, so a collector that refuses at once costs no CPU in retries.
+// Shutdown sends what is buffered and returns by its context's deadline
+// even when the collector never answers: the last request is then
 // cancelled. Spans finished after Shutdown are dropped.
+//
+// Instance.Stats counts spans started and finished (by this package's
+// tracer), exported (in requests the collector accepted), dropped (from
+// the backlog, counted from the reporter's own log lines, or refused by
+// the collector) and failed requests. The reporter's complaints reach
+// Options.Logger at most once per 10s, with a count of those held back.
+// [NewWithReporter] takes its export counts from a reporter that
+// implements [StatsReporter].
 package zipkin

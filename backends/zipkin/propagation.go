@@ -77,6 +77,14 @@ func (c *spanContext) write(escape bool, set func(k, v string)) error {
 // without regard to case. No B3 entry gives ErrSpanContextNotFound; B3
 // entries that do not parse give an error wrapping ErrSpanContextCorrupted.
 func extract(format, carrier interface{}) (opentracing.SpanContext, error) {
+	if (format == opentracing.HTTPHeaders || format == opentracing.TextMap) && b3Fields.Absent(carrier) {
+		return nil, opentracing.ErrSpanContextNotFound // the common case, without a map or a copied name
+	}
+	if h, ok := carrier.(opentracing.HTTPHeadersCarrier); ok && (format == opentracing.HTTPHeaders || format == opentracing.TextMap) {
+		if sc, ok, err := extractB3Headers(h); ok {
+			return sc, err // see extract.go
+		}
+	}
 	var (
 		entries = map[string]string{}
 		unesc   bool
@@ -110,7 +118,7 @@ func extract(format, carrier interface{}) (opentracing.SpanContext, error) {
 		return nil, opentracing.ErrUnsupportedFormat
 	}
 
-	zsc, err := parseB3(entries)
+	zsc, err := parseB3(func(k string) string { return entries[k] })
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +141,11 @@ func extract(format, carrier interface{}) (opentracing.SpanContext, error) {
 	return c, nil
 }
 
-// parseB3 reads the B3 entries of m (keys in lower case).
-func parseB3(m map[string]string) (model.SpanContext, error) {
+// parseB3 reads the B3 entries that get returns by their lower-case
+// names ("" for none).
+func parseB3(get func(key string) string) (model.SpanContext, error) {
 	var singleErr error
-	if single := m[b3.Context]; single != "" {
+	if single := get(b3.Context); single != "" {
 		sc, err := b3.ParseSingleHeader(single)
 		if err == nil {
 			return checkB3(*sc)
@@ -145,13 +154,13 @@ func parseB3(m map[string]string) (model.SpanContext, error) {
 	}
 	multi := false
 	for _, k := range b3Keys[:len(b3Keys)-1] {
-		if m[k] != "" {
+		if get(k) != "" {
 			multi = true
 		}
 	}
 	switch {
 	case multi:
-		sc, err := b3.ParseHeaders(m[b3.TraceID], m[b3.SpanID], m[b3.ParentSpanID], m[b3.Sampled], m[b3.Flags])
+		sc, err := b3.ParseHeaders(get(b3.TraceID), get(b3.SpanID), get(b3.ParentSpanID), get(b3.Sampled), get(b3.Flags))
 		if err != nil {
 			return model.SpanContext{}, corrupted(err)
 		}

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"sync/atomic"
+	"time"
 
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter"
 
 	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/spanstats"
 )
 
 // closeGuard wraps a reporter so that Send never reaches it once Close has
@@ -39,8 +41,9 @@ import (
 // rejected Sends, which never touch wait.
 type closeGuard struct {
 	reporter.Reporter
-	state   atomic.Int64 // Sends under way, minus closedBias once closing
-	wait    atomic.Int64 // admitted Sends Close still waits for
+	stats   *spanstats.Counters // counts finished spans, and those dropped after Close; may be nil
+	state   atomic.Int64        // Sends under way, minus closedBias once closing
+	wait    atomic.Int64        // admitted Sends Close still waits for
 	closing atomic.Bool
 	drained chan struct{} // made by Close before it publishes closedBias
 }
@@ -50,8 +53,14 @@ const closedBias = 1 << 62
 var _ reporter.Reporter = (*closeGuard)(nil)
 
 func (g *closeGuard) Send(s model.SpanModel) {
+	if g.stats != nil {
+		g.stats.Finished(1)
+	}
 	if g.state.Add(1) < 0 {
 		g.state.Add(-1)
+		if g.stats != nil {
+			g.stats.Dropped(1)
+		}
 		return
 	}
 	g.Reporter.Send(s)
@@ -81,18 +90,66 @@ func (g *closeGuard) Close() error {
 // information or query string (the reporter logs them).
 type httpDoer struct {
 	client *http.Client
-	abort  context.Context // done once the shutdown deadline has passed
+	abort  context.Context     // done once the shutdown deadline has passed
+	stats  *spanstats.Counters // counts the outcome of each request; may be nil
+	batch  *atomic.Int64       // spans in the request under way (see countingSerializer)
+
+	// backoff is how long the next request waits, after failures. Only
+	// the reporter's sending goroutine calls Do, so it needs no lock.
+	backoff time.Duration
+}
+
+// After a failed request the next one waits, from minBackoff doubling up
+// to maxBackoff, until one succeeds: zipkin-go's reporter retries its whole
+// backlog (up to the queue size) as soon as a batch fills, so a collector
+// that refuses connections at once would otherwise have it re-encode
+// thousands of spans in a tight loop, taking CPU from the service.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 2 * time.Second
+)
+
+// wait sleeps for the current backoff, or until the shutdown deadline.
+func (d *httpDoer) wait() {
+	if d.backoff <= 0 {
+		return
+	}
+	t := time.NewTimer(d.backoff)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-d.abort.Done():
+	}
+}
+
+// pace sets the backoff after a request: reset on success, doubled on
+// failure.
+func (d *httpDoer) pace(ok bool) {
+	switch {
+	case ok:
+		d.backoff = 0
+	case d.backoff == 0:
+		d.backoff = minBackoff
+	default:
+		d.backoff = min(2*d.backoff, maxBackoff)
+	}
 }
 
 func (d *httpDoer) Do(req *http.Request) (*http.Response, error) {
+	d.wait()
 	ctx, cancel := context.WithCancel(req.Context())
 	stop := context.AfterFunc(d.abort, cancel)
 	resp, err := d.client.Do(req.WithContext(ctx))
 	if err != nil {
 		stop()
 		cancel()
-		return nil, redactURLError(err)
+		err = redactURLError(err)
+		d.outcome(0, err.Error())
+		d.pace(false)
+		return nil, err
 	}
+	d.outcome(resp.StatusCode, resp.Status)
+	d.pace(resp.StatusCode >= 200 && resp.StatusCode <= 299)
 	resp.Body = &releaseOnClose{ReadCloser: resp.Body, release: func() { stop(); cancel() }}
 	return resp, nil
 }

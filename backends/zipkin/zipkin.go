@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	zipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"
@@ -16,7 +17,9 @@ import (
 	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 
 	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/reach"
 	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -123,10 +126,16 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if _, err := newSampler(cfg.SampleRate); err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
 	}
+	queue, err := spanstats.QueueSize(cfg, 0)
+	if err != nil {
+		return nil, fmt.Errorf("zipkin: %w", err)
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = log.New(os.Stderr, "polytrace zipkin: ", log.LstdFlags)
 	}
+	stats := &spanstats.Counters{}
+	batch := new(atomic.Int64)
 
 	abortCtx, abort := context.WithCancel(context.Background())
 	// A transport of its own, so that shutting down closes its idle
@@ -135,28 +144,42 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
 		transport = t.Clone()
 	}
+	// MaxBacklog bounds the spans held, including those of the request
+	// under way; beyond it the oldest are dropped (and counted by the log
+	// tap, the only place the reporter says so).
 	rep := zipkinhttp.NewReporter(endpoint,
-		zipkinhttp.Client(&httpDoer{client: &http.Client{Transport: transport, Timeout: timeout}, abort: abortCtx}),
+		zipkinhttp.Client(&httpDoer{client: &http.Client{Transport: transport, Timeout: timeout}, abort: abortCtx, stats: stats, batch: batch}),
 		zipkinhttp.Timeout(timeout),
 		zipkinhttp.BatchInterval(interval),
-		zipkinhttp.Logger(logger),
+		zipkinhttp.MaxBacklog(queue),
+		zipkinhttp.Serializer(countingSerializer{SpanSerializer: reporter.JSONSerializer{}, batch: batch}),
+		zipkinhttp.Logger(newLogTap(logger, stats)),
 	)
 	// Closing sends the spans still buffered. Once the caller's deadline
 	// passes, abort cancels that request so the reporter's goroutines end.
 	closeFn := func(ctx context.Context, g *closeGuard) error {
+		ctx, cancel := shutdown.Early(ctx)
+		defer cancel()
 		stop := context.AfterFunc(ctx, abort)
 		defer stop()
 		err := g.Close()
 		abort()
 		transport.CloseIdleConnections()
+		stats.Closed()
+		if cerr := ctx.Err(); cerr != nil {
+			// The deadline (less a margin) passed first: the last request
+			// was cancelled.
+			return cerr
+		}
 		return err
 	}
-	inst, err := build(cfg, rep, closeFn)
+	inst, err := build(cfg, rep, closeFn, stats)
 	if err != nil {
 		abort()
 		_ = rep.Close()
 		return nil, err
 	}
+	inst.Ping = func(ctx context.Context) error { return reach.URL(ctx, EnvEndpoint, endpoint) }
 	return inst, nil
 }
 
@@ -170,16 +193,18 @@ func NewWithReporter(cfg tracer.Config, rep reporter.Reporter) (*tracer.Instance
 	if rep == nil {
 		return nil, errors.New("zipkin: NewWithReporter: nil reporter")
 	}
-	return build(cfg, rep, func(_ context.Context, g *closeGuard) error { return g.Close() })
+	return build(cfg, rep, func(_ context.Context, g *closeGuard) error { return g.Close() }, &spanstats.Counters{})
 }
 
-// build wraps rep in a closeGuard and the guard in the tracer.
-func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Context, *closeGuard) error) (*tracer.Instance, error) {
+// build wraps rep in a closeGuard and the guard in the tracer. stats
+// counts spans started and finished; if rep is a StatsReporter, its
+// counts are added.
+func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Context, *closeGuard) error, stats *spanstats.Counters) (*tracer.Instance, error) {
 	sampler, err := newSampler(cfg.SampleRate)
 	if err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
 	}
-	guard := &closeGuard{Reporter: rep}
+	guard := &closeGuard{Reporter: rep, stats: stats}
 	ztr, err := zipkingo.NewTracer(guard,
 		zipkingo.WithLocalEndpoint(&model.Endpoint{ServiceName: cfg.Service()}),
 		zipkingo.WithTags(cfg.Tags),
@@ -194,15 +219,45 @@ func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Contex
 	if err != nil {
 		return nil, fmt.Errorf("zipkin: build tracer: %w", err)
 	}
+	var closed atomic.Bool
+	statsFn := stats.Stats
+	if src, ok := rep.(StatsReporter); ok {
+		statsFn = func() tracer.Stats { return merge(src.Stats(), stats.Stats(), closed.Load()) }
+	}
 	return &tracer.Instance{
-		Tracer: &otTracer{inner: zipkinot.Wrap(ztr)},
+		Tracer:    &otTracer{inner: zipkinot.Wrap(ztr), stats: stats, decide: newDecider(cfg.SampleRate, sampler)},
+		Converter: converter{},
 		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
-			if err := closeFn(ctx, guard); err != nil {
+			err := closeFn(ctx, guard)
+			closed.Store(true)
+			if err != nil {
 				return fmt.Errorf("zipkin: flush spans: %w", err)
 			}
 			return nil
 		}),
+		Stats: statsFn,
 	}, nil
+}
+
+// merge adds the export counts of a StatsReporter (read first, so that
+// they never exceed the spans finished) to the tracer's own counts. Once
+// the reporter is closed, every finished span it did not export is
+// dropped.
+func merge(rep, own tracer.Stats, closed bool) tracer.Stats {
+	s := own
+	s.SpansExported += rep.SpansExported
+	s.SpansDropped += rep.SpansDropped
+	s.ExportErrors += rep.ExportErrors
+	if rep.LastExportError != "" {
+		s.LastExportError = rep.LastExportError
+	}
+	if rep.LastExportTime.After(s.LastExportTime) {
+		s.LastExportTime = rep.LastExportTime
+	}
+	if closed {
+		s.SpansDropped = max(s.SpansFinished-s.SpansExported, 0)
+	}
+	return s
 }
 
 // positive returns d, or def when d is zero, refusing negative durations.

@@ -15,11 +15,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -31,6 +33,8 @@ import (
 
 	"github.com/polytrace/polytrace"
 	"github.com/polytrace/polytrace/examples/twoservice/shop"
+	"github.com/polytrace/polytrace/tracelog"
+	"github.com/polytrace/polytrace/tracer"
 )
 
 func main() {
@@ -41,6 +45,10 @@ func main() {
 	flag.Parse()
 	gin.SetMode(gin.ReleaseMode)
 	log.SetOutput(os.Stderr)
+	// Log lines, the services' and the log package's, go through slog to
+	// standard error; tracelog adds trace_id and span_id to those logged
+	// with a context that holds a span.
+	slog.SetDefault(slog.New(tracelog.NewHandler(slog.NewTextHandler(os.Stderr, nil))))
 
 	var err error
 	switch *role {
@@ -79,11 +87,11 @@ func runBoth(requests int) error {
 		return err
 	}
 
-	backend, err := serve(shop.Backend(backendTracer), "127.0.0.1:0")
+	backend, err := serve(withDebug(shop.Backend(backendTracer), "inventory", backendTracer), "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	frontend, err := serve(shop.Frontend(frontendTracer, "http://"+backend.Addr, nil), "127.0.0.1:0")
+	frontend, err := serve(withDebug(shop.Frontend(frontendTracer, "http://"+backend.Addr, nil), "checkout", frontendTracer), "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
@@ -103,7 +111,10 @@ func runBoth(requests int) error {
 	defer cancel()
 	_ = frontend.Shutdown(ctx)
 	_ = backend.Shutdown(ctx)
-	return errors.Join(frontendTracer.Shutdown(ctx), backendTracer.Shutdown(ctx))
+	err = errors.Join(frontendTracer.Shutdown(ctx), backendTracer.Shutdown(ctx))
+	logStats("checkout", frontendTracer)
+	logStats("inventory", backendTracer)
+	return err
 }
 
 func runOne(role, addr, backendURL string) error {
@@ -112,12 +123,15 @@ func runOne(role, addr, backendURL string) error {
 	if err != nil {
 		return err
 	}
-	defer tr.Close()
+	defer func() {
+		_ = tr.Close() // flushes, bounded by TRACER_FLUSH_TIMEOUT
+		logStats(service, tr)
+	}()
 	var h http.Handler = shop.Backend(tr)
 	if role == "frontend" {
 		h = shop.Frontend(tr, backendURL, nil)
 	}
-	srv, err := serve(h, addr)
+	srv, err := serve(withDebug(h, service, tr), addr)
 	if err != nil {
 		return err
 	}
@@ -144,4 +158,33 @@ func serve(h http.Handler, addr string) (*http.Server, error) {
 		}
 	}()
 	return srv, nil
+}
+
+// debugPath serves the tracer's health (see polytrace.Tracer.Stats) as
+// JSON; it is not traced.
+const debugPath = "/debug/tracing"
+
+// tracingReport is what debugPath serves and logStats logs.
+type tracingReport struct {
+	Service string       `json:"service"`
+	Backend string       `json:"backend"`
+	Stats   tracer.Stats `json:"stats"`
+}
+
+// withDebug serves debugPath beside h.
+func withDebug(h http.Handler, service string, tr *polytrace.Tracer) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET "+debugPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(tracingReport{Service: service, Backend: tr.Backend(), Stats: tr.Stats()})
+	})
+	return mux
+}
+
+// logStats logs the tracer's final health, once it is shut down, as one
+// line: "tracing stats: " and the JSON that debugPath serves.
+func logStats(service string, tr *polytrace.Tracer) {
+	b, _ := json.Marshal(tracingReport{Service: service, Backend: tr.Backend(), Stats: tr.Stats()})
+	log.Printf("tracing stats: %s", b)
 }

@@ -52,12 +52,35 @@ func Binary(t testing.TB) string {
 	if built.path != "" {
 		return built.path
 	}
-	path, err := buildCached(t)
+	path, err := buildCached(t.Logf)
 	if err != nil {
 		t.Fatalf("jaegertest: %v", err)
 	}
 	built.path = path
 	return path
+}
+
+// BinaryPath is [Binary] for programs without a testing.TB: it returns an
+// error instead of failing a test.
+func BinaryPath() (string, error) {
+	if p, ok := os.LookupEnv(BinaryEnv); ok {
+		path, err := checkExecutable(p)
+		if err != nil {
+			return "", fmt.Errorf("%s=%q: %w (want the path of an executable jaeger binary, or unset it to build one)", BinaryEnv, p, err)
+		}
+		return path, nil
+	}
+	built.Lock()
+	defer built.Unlock()
+	if built.path != "" {
+		return built.path, nil
+	}
+	path, err := buildCached(func(string, ...any) {})
+	if err != nil {
+		return "", err
+	}
+	built.path = path
+	return path, nil
 }
 
 // checkExecutable returns the absolute form of p if it names a regular file
@@ -84,8 +107,7 @@ func checkExecutable(p string) (string, error) {
 }
 
 // buildCached returns the cached binary, building it first if needed.
-func buildCached(t testing.TB) (string, error) {
-	t.Helper()
+func buildCached(logf func(format string, args ...any)) (string, error) {
 	toolDir, err := toolModuleDir()
 	if err != nil {
 		return "", err
@@ -139,7 +161,7 @@ func buildCached(t testing.TB) (string, error) {
 	if err := os.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("install built jaeger: %w", err)
 	}
-	t.Logf("jaegertest: built jaeger %s in %s", version, took)
+	logf("jaegertest: built jaeger %s in %s", version, took)
 	return final, nil
 }
 

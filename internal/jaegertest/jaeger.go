@@ -52,6 +52,11 @@ type Jaeger struct {
 
 	log    *logBuffer
 	client *http.Client
+
+	bin, dir, cfgPath string
+	ports             ports
+	mu                sync.Mutex
+	proc              *process // nil while down
 }
 
 // ports are the listen ports of one instance.
@@ -69,18 +74,52 @@ type ports struct {
 func Start(t testing.TB) *Jaeger {
 	t.Helper()
 	bin := Binary(t)
-	dir := t.TempDir()
+	j, err := launch(bin, t.TempDir(), func(msg string) { t.Log(msg) })
+	if err != nil {
+		t.Fatalf("jaegertest: %v", err)
+	}
+	t.Logf("jaegertest: jaeger ready (query %s)", j.QueryURL)
+	// Cleanups run last-in first-out: stop first, then show the log,
+	// including what Jaeger said while shutting down.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("jaegertest: jaeger log (tail):\n%s", j.log.Tail(logTailLines))
+		}
+	})
+	t.Cleanup(j.Close)
+	return j
+}
+
+// Launch is Start for programs without a testing.TB (such as a load
+// tool): it runs Jaeger with its configuration and data in dir, building
+// the binary first if POLYTRACE_JAEGER_BIN is unset. The caller must
+// Close it.
+func Launch(dir string) (*Jaeger, error) {
+	bin, err := BinaryPath()
+	if err != nil {
+		return nil, fmt.Errorf("jaegertest: %w", err)
+	}
+	j, err := launch(bin, dir, func(string) {})
+	if err != nil {
+		return nil, fmt.Errorf("jaegertest: %w", err)
+	}
+	return j, nil
+}
+
+// launch picks ports and starts Jaeger, retrying with other ports when one
+// it picked was taken meanwhile.
+func launch(bin, dir string, logf func(string)) (*Jaeger, error) {
 	for attempt := 1; ; attempt++ {
-		j, err := start(t, bin, dir)
+		j, err := start(bin, dir)
 		if err == nil {
-			return j
+			return j, nil
 		}
 		var clash *portClashError
 		if errors.As(err, &clash) && attempt < startAttempts {
-			t.Logf("jaegertest: jaeger exited at start: a port it was given was taken meanwhile; retrying with other ports")
+			logf("jaegertest: jaeger exited at start: a port it was given was taken meanwhile; retrying with other ports")
 			continue
 		}
-		t.Fatalf("jaegertest: %v", err)
+		return nil, err
 	}
 }
 
@@ -91,10 +130,8 @@ type portClashError struct{ err error }
 func (e *portClashError) Error() string { return e.err.Error() }
 func (e *portClashError) Unwrap() error { return e.err }
 
-// start makes one attempt. On success the process belongs to t's cleanups;
-// on error it has been stopped already.
-func start(t testing.TB, bin, dir string) (*Jaeger, error) {
-	t.Helper()
+// start makes one attempt. On error the process has been stopped already.
+func start(bin, dir string) (*Jaeger, error) {
 	p, err := pickPorts()
 	if err != nil {
 		return nil, err
@@ -114,63 +151,126 @@ func start(t testing.TB, bin, dir string) (*Jaeger, error) {
 		QueryURL:     fmt.Sprintf("http://127.0.0.1:%d", p.queryHTTP),
 		log:          &logBuffer{},
 		client:       &http.Client{Timeout: 10 * time.Second},
+		bin:          bin,
+		dir:          dir,
+		cfgPath:      cfgPath,
+		ports:        p,
 	}
+	if err := j.run(); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
 
-	cmd := exec.Command(bin, "--config=file:"+cfgPath)
-	cmd.Dir = dir
+// run starts the process on j's ports and waits until it is ready.
+func (j *Jaeger) run() error {
+	cmd := exec.Command(j.bin, "--config=file:"+j.cfgPath)
+	cmd.Dir = j.dir
 	cmd.Stdout = j.log
 	cmd.Stderr = j.log
 	cmd.SysProcAttr = sysProcAttr()
 	began := time.Now()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return fmt.Errorf("start %s: %w", j.bin, err)
 	}
-	exited := make(chan struct{})
-	var waitErr error
+	pr := &process{cmd: cmd, exited: make(chan struct{})}
 	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
+		pr.waitErr = cmd.Wait()
+		close(pr.exited)
 	}()
-	stop := func() {
-		select {
-		case <-exited:
-			return
-		default:
-		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(stopGrace):
-			t.Logf("jaegertest: jaeger (pid %d) still running %s after SIGTERM; killing it", cmd.Process.Pid, stopGrace)
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
 
-	if err := j.waitReady(p, exited, began); err != nil {
-		early := exitedEarly(exited) // before stop, which always ends it
-		stop()
+	if err := j.waitReady(j.ports, pr.exited, began); err != nil {
+		early := exitedEarly(pr.exited) // before stop, which always ends it
+		pr.stop()
 		if early {
-			err = fmt.Errorf("%w (exit: %v)", err, waitErr)
+			err = fmt.Errorf("%w (exit: %v)", err, pr.waitErr)
 		}
-		err = fmt.Errorf("%w\nconfig %s:\n%s\njaeger log (tail):\n%s", err, cfgPath, configYAML(p), j.log.Tail(logTailLines))
+		err = fmt.Errorf("%w\nconfig %s:\n%s\njaeger log (tail):\n%s", err, j.cfgPath, configYAML(j.ports), j.log.Tail(logTailLines))
 		if early && strings.Contains(j.log.String(), "address already in use") {
-			return nil, &portClashError{err}
+			return &portClashError{err}
 		}
-		return nil, err
+		return err
 	}
-	t.Logf("jaegertest: jaeger ready in %s (query %s)", time.Since(began).Round(time.Millisecond), j.QueryURL)
-
-	// Cleanups run last-in first-out: stop first, then show the log,
-	// including what Jaeger said while shutting down.
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("jaegertest: jaeger log (tail):\n%s", j.log.Tail(logTailLines))
-		}
-	})
-	t.Cleanup(stop)
-	return j, nil
+	j.mu.Lock()
+	j.proc = pr
+	j.mu.Unlock()
+	return nil
 }
+
+// process is one run of the Jaeger binary.
+type process struct {
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	waitErr error
+}
+
+// stop ends the process: SIGTERM, then SIGKILL after stopGrace.
+func (pr *process) stop() {
+	select {
+	case <-pr.exited:
+		return
+	default:
+	}
+	_ = pr.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-pr.exited:
+	case <-time.After(stopGrace):
+		_ = pr.cmd.Process.Kill()
+		<-pr.exited
+	}
+}
+
+// Down stops the Jaeger process, keeping its addresses: from then on its
+// TCP receivers refuse connections and datagrams to its UDP port are
+// refused by the kernel. What it stored is lost (storage is in memory).
+// It is a no-op when Jaeger is already down.
+func (j *Jaeger) Down() {
+	j.mu.Lock()
+	pr := j.proc
+	j.proc = nil
+	j.mu.Unlock()
+	if pr != nil {
+		pr.stop()
+	}
+}
+
+// Up starts Jaeger again on the same addresses, with empty storage, after
+// [Jaeger.Down], and waits until it is ready. It is a no-op when Jaeger is
+// running.
+func (j *Jaeger) Up() error {
+	j.mu.Lock()
+	running := j.proc != nil
+	j.mu.Unlock()
+	if running {
+		return nil
+	}
+	if err := j.run(); err != nil {
+		return fmt.Errorf("jaegertest: restart on the same ports: %w", err)
+	}
+	return nil
+}
+
+// Stop is [Jaeger.Down] for tests: the collector goes away mid-test.
+func (j *Jaeger) Stop(t testing.TB) {
+	t.Helper()
+	j.Down()
+}
+
+// Restart is [Jaeger.Up] for tests: it fails t if Jaeger does not come
+// back on the same addresses.
+func (j *Jaeger) Restart(t testing.TB) {
+	t.Helper()
+	if err := j.Up(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Close stops Jaeger for good. Start registers it as a test cleanup;
+// callers of Launch must call it.
+func (j *Jaeger) Close() { j.Down() }
+
+// Log returns the tail of Jaeger's own log, up to n lines.
+func (j *Jaeger) Log(n int) string { return j.log.Tail(n) }
 
 func exitedEarly(exited <-chan struct{}) bool {
 	select {

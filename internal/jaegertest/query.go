@@ -314,3 +314,50 @@ func (j *Jaeger) get(path string, dst any) error {
 	}
 	return nil
 }
+
+// pageLimit is how many traces one query of SpanCounts asks for.
+const pageLimit = 1000
+
+// SpanCounts counts the spans Jaeger stored in the traces that have a span
+// of service starting between start and end: the result maps each service
+// found in those traces to its number of distinct spans. It splits the
+// time range until no query hits the query API's trace limit, so it counts
+// any number of traces.
+func (j *Jaeger) SpanCounts(service string, start, end time.Time) (map[string]int, error) {
+	seen := map[string]bool{} // trace id + span id
+	counts := map[string]int{}
+	var walk func(from, to time.Time, depth int) error
+	walk = func(from, to time.Time, depth int) error {
+		q := url.Values{
+			"service": {service},
+			"limit":   {strconv.Itoa(pageLimit)},
+			"start":   {strconv.FormatInt(from.UnixMicro(), 10)},
+			"end":     {strconv.FormatInt(to.UnixMicro(), 10)},
+		}
+		var traces []Trace
+		if err := j.get("/api/traces?"+q.Encode(), &traces); err != nil {
+			return err
+		}
+		if len(traces) >= pageLimit && to.Sub(from) > time.Microsecond && depth < 40 {
+			mid := from.Add(to.Sub(from) / 2)
+			if err := walk(from, mid, depth+1); err != nil {
+				return err
+			}
+			return walk(mid.Add(time.Microsecond), to, depth+1)
+		}
+		for _, tr := range traces {
+			for _, s := range tr.Spans {
+				key := s.TraceID + "/" + s.SpanID
+				if !seen[key] {
+					seen[key] = true
+					counts[tr.ServiceOf(s)]++
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(start, end, 0); err != nil {
+		return nil, fmt.Errorf("jaegertest: count spans of %q: %w", service, err)
+	}
+	return counts, nil
+}

@@ -123,17 +123,24 @@ func Start(t testing.TB, transport string) *Receiver {
 // port of 127.0.0.1, for code without a testing.TB (examples, TestMain).
 // The caller must Close it.
 func Listen(transport string) (*Receiver, error) {
+	return ListenAt(transport, "127.0.0.1:0")
+}
+
+// ListenAt is Listen on a given address, such as the Addr of a receiver
+// that was closed: a collector coming back on the same port, with nothing
+// received yet. The caller must Close it.
+func ListenAt(transport, addr string) (*Receiver, error) {
 	if transport != HTTP && transport != GRPC {
 		return nil, fmt.Errorf("lightsteptest: transport %q: want %q or %q", transport, HTTP, GRPC)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("lightsteptest: listen: %w", err)
 	}
-	addr := ln.Addr().(*net.TCPAddr)
+	bound := ln.Addr().(*net.TCPAddr)
 	r := &Receiver{
-		Host:      addr.IP.String(),
-		Port:      addr.Port,
+		Host:      bound.IP.String(),
+		Port:      bound.Port,
 		Transport: transport,
 		served:    make(chan struct{}),
 		changed:   make(chan struct{}),

@@ -10,14 +10,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 
 	"github.com/gin-gonic/gin"
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 
 	"github.com/polytrace/polytrace/ginmw"
+	"github.com/polytrace/polytrace/httpclient"
 )
 
 // Stock is the backend's answer for one item.
@@ -33,10 +34,13 @@ func Backend(tr opentracing.Tracer) *gin.Engine {
 	r.Use(gin.Recovery(), ginmw.Middleware(tr, ginmw.WithFilter(notHealthCheck)))
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/inventory/:sku", func(c *gin.Context) {
-		span, _ := opentracing.StartSpanFromContextWithTracer(c.Request.Context(), tr, "lookup-stock")
+		span, ctx := opentracing.StartSpanFromContextWithTracer(c.Request.Context(), tr, "lookup-stock")
 		defer span.Finish()
 		sku := c.Param("sku")
 		span.SetTag("sku", sku)
+		// With slog's default handler wrapped by tracelog.NewHandler (as
+		// the example's main does), the line carries trace_id and span_id.
+		slog.InfoContext(ctx, "looking up stock", "sku", sku)
 		if sku == "broken" {
 			c.String(http.StatusInternalServerError, "inventory unavailable")
 			return
@@ -48,21 +52,22 @@ func Backend(tr opentracing.Tracer) *gin.Engine {
 
 // Frontend returns the checkout service: GET /checkout/:sku asks the
 // backend at backendURL for the item's stock, propagating the trace
-// context in the request headers.
+// context in the request headers. client (nil means a new one) is used
+// through a copy traced by httpclient.
 func Frontend(tr opentracing.Tracer, backendURL string, client *http.Client) *gin.Engine {
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client = httpclient.Client(client, httpclient.WithTracer(tr))
 	r := gin.New()
 	r.Use(gin.Recovery(), ginmw.Middleware(tr, ginmw.WithFilter(notHealthCheck)))
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/checkout/:sku", func(c *gin.Context) {
-		stock, err := fetchStock(c.Request.Context(), tr, client, backendURL, c.Param("sku"))
+		stock, err := fetchStock(c.Request.Context(), client, backendURL, c.Param("sku"))
 		if err != nil {
+			slog.WarnContext(c.Request.Context(), "inventory call failed", "sku", c.Param("sku"), "err", err)
 			_ = c.Error(err)
 			c.String(http.StatusBadGateway, "inventory: %v", err)
 			return
 		}
+		slog.InfoContext(c.Request.Context(), "checked out", "sku", stock.SKU, "in_stock", stock.Available > 0)
 		c.JSON(http.StatusOK, gin.H{"sku": stock.SKU, "in_stock": stock.Available > 0})
 	})
 	return r
@@ -70,38 +75,27 @@ func Frontend(tr opentracing.Tracer, backendURL string, client *http.Client) *gi
 
 func notHealthCheck(r *http.Request) bool { return r.URL.Path != "/healthz" }
 
-// fetchStock calls the backend in a client span that is a child of the
-// span in ctx, injecting the span's context into the request headers.
-func fetchStock(ctx context.Context, tr opentracing.Tracer, client *http.Client, base, sku string) (*Stock, error) {
-	span, ctx := opentracing.StartSpanFromContextWithTracer(ctx, tr, "GET /inventory/:sku", ext.SpanKindRPCClient)
-	defer span.Finish()
-
-	u := base + "/inventory/" + url.PathEscape(sku)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// fetchStock calls the backend. The traced client starts a client span,
+// child of the span in ctx, named after the route rather than the path, and
+// injects its context into the request headers; closing the body finishes
+// it.
+func fetchStock(ctx context.Context, client *http.Client, base, sku string) (*Stock, error) {
+	ctx = httpclient.WithRoute(ctx, "/inventory/:sku")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/inventory/"+url.PathEscape(sku), nil)
 	if err != nil {
-		ext.LogError(span, err)
 		return nil, err
-	}
-	ext.HTTPMethod.Set(span, req.Method)
-	ext.HTTPUrl.Set(span, req.URL.Path)
-	if err := tr.Inject(span.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header)); err != nil {
-		span.LogKV("event", "inject failed", "message", err.Error())
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		ext.LogError(span, err)
 		return nil, err
 	}
 	defer resp.Body.Close()
-	ext.HTTPStatusCode.Set(span, uint16(resp.StatusCode))
 	if resp.StatusCode != http.StatusOK {
-		ext.Error.Set(span, resp.StatusCode >= 500)
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return nil, fmt.Errorf("GET %s: %s: %s", req.URL.Path, resp.Status, body)
 	}
 	var s Stock
 	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		ext.LogError(span, err)
 		return nil, fmt.Errorf("GET %s: decode: %w", req.URL.Path, err)
 	}
 	return &s, nil

@@ -1,0 +1,180 @@
+// Command ratios reads the output of the bench package's benchmarks (go
+// test -bench, any -count) and prints, as a Markdown table, the ratios the
+// performance targets are stated in. The input should come from run.sh,
+// which runs every sub-benchmark once per round, so the i-th results of
+// two benchmarks were measured moments apart: each ratio is taken within
+// a round, and the table shows the median ratio over the rounds with its
+// least and greatest, so a machine that gets busier or quieter during the
+// run slows numerator and denominator alike.
+//
+//	./run.sh 10 > new.txt
+//	go run ./cmd/ratios new.txt
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	log.SetFlags(0)
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: ratios [file ...] (default standard input)")
+	}
+	flag.Parse()
+	res := results{}
+	if flag.NArg() == 0 {
+		if err := res.read(os.Stdin); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for _, name := range flag.Args() {
+		f, err := os.Open(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		err = res.read(f)
+		f.Close()
+		if err != nil {
+			log.Fatalf("%s: %v", name, err)
+		}
+	}
+	if len(res) == 0 {
+		log.Fatal("no benchmark results in the input")
+	}
+	res.print(os.Stdout)
+}
+
+// sample holds the measurements of one benchmark across rounds, by unit
+// (ns/op, cpu-ns/op, allocs/op, ...).
+type sample map[string][]float64
+
+// results maps a benchmark name without its -GOMAXPROCS suffix, such as
+// "BenchmarkGET/req=plain/mw=bare", to its measurements.
+type results map[string]sample
+
+var procs = regexp.MustCompile(`-\d+$`)
+
+func (r results) read(in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.Atoi(f[1]); err != nil {
+			continue
+		}
+		name := procs.ReplaceAllString(f[0], "")
+		s := r[name]
+		if s == nil {
+			s = sample{}
+			r[name] = s
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return fmt.Errorf("%s: %q: %w", name, f[i], err)
+			}
+			s[f[i+1]] = append(s[f[i+1]], v)
+		}
+	}
+	return sc.Err()
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if n := len(v); n%2 == 1 {
+		return v[n/2]
+	} else {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+}
+
+// pairedRatio divides the i-th measurement of num by the i-th of den (the
+// same round of an interleaved run, see run.sh) and returns the median,
+// least and greatest of those ratios. Unpaired extras are ignored.
+func pairedRatio(num, den []float64) (med, lo, hi float64) {
+	n := min(len(num), len(den))
+	r := make([]float64, n)
+	for i := range n {
+		r[i] = num[i] / den[i]
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return median(r), slices.Min(r), slices.Max(r)
+}
+
+// target is one row of the table: num / den must be at most max.
+type target struct {
+	goal     string
+	num, den string // middleware names
+	max      float64
+	sameAllo bool // allocs/op must also be equal
+}
+
+var targets = []target{
+	{"noop <= 1.05x bare, no extra allocs", "ginmw-noop", "bare", 1.05, true},
+	{"unsampled <= 1.25x bare", "ginmw-jaeger-unsampled", "bare", 1.25, false},
+	{"unsampled <= 1.25x bare", "ginmw-zipkin-unsampled", "bare", 1.25, false},
+	{"unsampled <= 1.25x bare", "ginmw-lightstep-unsampled", "bare", 1.25, false},
+	{"unsampled <= 1.25x bare", "ginmw-otel-unsampled", "bare", 1.25, false},
+	{"sampled <= 1.25x seed, same vendor", "ginmw-jaeger-sampled", "seed-jaeger", 1.25, false},
+	{"sampled <= 1.25x seed, same vendor", "ginmw-zipkin-sampled", "seed-zipkin", 1.25, false},
+	{"sampled <= 1.25x seed, same vendor", "ginmw-lightstep-sampled", "seed-lightstep", 1.25, false},
+	{"sampled <= 0.3x otelgin+SDK", "ginmw-jaeger-sampled", "otelgin", 0.3, false},
+	{"sampled <= 0.3x otelgin+SDK", "ginmw-zipkin-sampled", "otelgin", 0.3, false},
+	{"sampled <= 0.3x otelgin+SDK", "ginmw-lightstep-sampled", "otelgin", 0.3, false},
+	{"sampled <= 0.3x otelgin+SDK", "ginmw-otel-sampled", "otelgin", 0.3, false},
+}
+
+func (r results) print(w io.Writer) {
+	var prefixes []string // benchmark/req=kind, in a stable order
+	seen := map[string]bool{}
+	for name := range r {
+		i := strings.LastIndex(name, "/mw=")
+		if i < 0 || seen[name[:i]] {
+			continue
+		}
+		seen[name[:i]] = true
+		prefixes = append(prefixes, name[:i])
+	}
+	slices.Sort(prefixes)
+
+	fmt.Fprintln(w, "| benchmark | target | ns/op ratio: median (min–max) | cpu-ns/op ratio | allocs/op | met (ns/op) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, p := range prefixes {
+		for _, t := range targets {
+			num, den := r[p+"/mw="+t.num], r[p+"/mw="+t.den]
+			if num == nil || den == nil {
+				continue
+			}
+			ratio, lo, hi := pairedRatio(num["ns/op"], den["ns/op"])
+			cpu := "–"
+			if c, clo, chi := pairedRatio(num["cpu-ns/op"], den["cpu-ns/op"]); c > 0 {
+				cpu = fmt.Sprintf("%.2f (%.2f–%.2f)", c, clo, chi)
+			}
+			na, da := median(num["allocs/op"]), median(den["allocs/op"])
+			ok := ratio <= t.max && (!t.sameAllo || na == da)
+			met := "yes"
+			if !ok {
+				met = "**no**"
+			}
+			fmt.Fprintf(w, "| %s | %s: %s / %s | %.2f (%.2f–%.2f) | %s | %g vs %g | %s |\n",
+				strings.TrimPrefix(p, "Benchmark"), t.goal, t.num, t.den, ratio, lo, hi, cpu, na, da, met)
+		}
+	}
+}

@@ -1,0 +1,342 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	lsgo "github.com/lightstep/lightstep-tracer-go"
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+	zipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"
+	zipkingo "github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/model"
+	jaegerclient "github.com/uber/jaeger-client-go"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/polytrace/polytrace"
+	"github.com/polytrace/polytrace/backends/jaeger"
+	"github.com/polytrace/polytrace/backends/lightstep"
+	"github.com/polytrace/polytrace/backends/otel"
+	"github.com/polytrace/polytrace/backends/zipkin"
+	"github.com/polytrace/polytrace/ginmw"
+	"github.com/polytrace/polytrace/tracer"
+)
+
+// The middlewares measured, in the order they run. Every one serves the
+// same route, GET /users/:id, whose handler writes a short body.
+//
+//   - bare: Gin with no middleware.
+//   - seed-<vendor>: the minimal OpenTracing middleware a service starts
+//     with (extract, start a span named after the route, put it in the
+//     request context, tag the status, finish) on the vendor's own tracer
+//     built the stock way, reporting to the same in-process sink as the
+//     backend below. seed-jaeger-null is the same on jaeger-client-go's
+//     NullReporter (no queue at all), and seed-jaeger-pool adds the
+//     client's span pooling, for reference.
+//   - ginmw-noop: ginmw on polytrace.New("noop"), tracing off.
+//   - ginmw-<backend>-sampled / -unsampled: ginmw on the polytrace backend
+//     with the sample rate 1 or 0 (TRACER_SAMPLE_RATE), built through the
+//     backend's New with its reporter pointed at an in-process sink.
+//     The otel backend has no in-process exporter option: it exports OTLP
+//     over HTTP to a local server that discards the requests, in the
+//     background (batch span processor), so its export work shows in
+//     cpu-ns/op but no network wait in ns/op.
+//   - otelgin: otelgin on the OpenTelemetry SDK, always-on sampler, batch
+//     span processor to an exporter that drops the spans.
+var middlewares = []string{
+	"bare",
+	"seed-jaeger", "seed-jaeger-null", "seed-jaeger-pool", "seed-zipkin", "seed-lightstep",
+	"ginmw-noop",
+	"ginmw-jaeger-sampled", "ginmw-jaeger-unsampled",
+	"ginmw-zipkin-sampled", "ginmw-zipkin-unsampled",
+	"ginmw-lightstep-sampled", "ginmw-lightstep-unsampled",
+	"ginmw-otel-sampled", "ginmw-otel-unsampled",
+	"otelgin",
+}
+
+// The requests: plain (no trace context, a handler that starts no span),
+// child (the handler starts and finishes one child of the request's span)
+// and inbound (the request carries a trace context in the tracer's own
+// headers, sampled as the configuration samples).
+var requests = []string{"plain", "child", "inbound"}
+
+// BenchmarkGET serves GET /users/42 through httptest with every middleware
+// and request kind, sequentially. Compare ns/op within one run.
+func BenchmarkGET(b *testing.B) {
+	gin.SetMode(gin.ReleaseMode)
+	for _, req := range requests {
+		for _, mw := range middlewares {
+			b.Run("req="+req+"/mw="+mw, func(b *testing.B) {
+				e, r := newServer(b, mw, req)
+				var w *httptest.ResponseRecorder
+				b.ReportAllocs()
+				start := cpuTime()
+				for b.Loop() {
+					w = httptest.NewRecorder()
+					e.ServeHTTP(w, r)
+				}
+				reportCPU(b, start)
+				if w.Code != http.StatusOK || w.Body.String() != "user" {
+					b.Fatalf("response %d %q, want 200 %q", w.Code, w.Body, "user")
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkGETParallel is BenchmarkGET's plain request from GOMAXPROCS
+// goroutines at once (b.RunParallel), for contention: run it with
+// -mutexprofile to see whose locks are contended.
+func BenchmarkGETParallel(b *testing.B) {
+	gin.SetMode(gin.ReleaseMode)
+	for _, mw := range middlewares {
+		b.Run("req=plain/mw="+mw, func(b *testing.B) {
+			e, r := newServer(b, mw, "plain")
+			b.ReportAllocs()
+			start := cpuTime()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					e.ServeHTTP(httptest.NewRecorder(), r)
+				}
+			})
+			reportCPU(b, start)
+		})
+	}
+}
+
+// reportCPU reports the process CPU time per request since start as
+// cpu-ns/op. Unlike ns/op (wall time), it counts the work the tracers do
+// in background goroutines (reporters, batch processors) and the garbage
+// collector on the other core, and does not count time the benchmark
+// waits for a CPU held by other programs: on a shared machine it is the
+// steadier measure of what tracing costs.
+func reportCPU(b *testing.B, start time.Duration) {
+	if d := cpuTime() - start; start > 0 && d > 0 && b.N > 0 {
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// newServer builds the Gin engine for mw and the request of kind req. The
+// tracer is shut down when b ends, and b fails then if no span reached the
+// sink of a sampled configuration.
+func newServer(b *testing.B, mw, req string) (*gin.Engine, *http.Request) {
+	s := newSubject(b, mw)
+	e := gin.New()
+	if s.mw != nil {
+		e.Use(s.mw)
+	}
+	handler := func(c *gin.Context) { c.String(http.StatusOK, "user") }
+	if req == "child" && s.child != nil {
+		handler = func(c *gin.Context) {
+			s.child(c.Request.Context())
+			c.String(http.StatusOK, "user")
+		}
+	}
+	e.GET("/users/:id", handler)
+	r := httptest.NewRequest(http.MethodGet, "/users/42", nil)
+	// What a browser or HTTP client sends anyway: tracers that scan every
+	// header for their own pay for these.
+	r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+	r.Header.Set("Accept", "application/json")
+	r.Header.Set("Accept-Encoding", "gzip, deflate")
+	r.Header.Set("Accept-Language", "en-US,en;q=0.5")
+	if req == "inbound" && s.inbound != nil {
+		s.inbound(r.Header)
+	}
+	b.Cleanup(func() { shutdownSubject(b, s, mw) })
+	return e, r
+}
+
+// shutdownSubject flushes s's tracer, failing b if no span reached the
+// sink of a sampled configuration.
+func shutdownSubject(b *testing.B, s subject, mw string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s.shutdown != nil {
+		if err := s.shutdown(ctx); err != nil {
+			b.Errorf("shut down %s: %v", mw, err)
+		}
+	}
+	if s.sink != nil && s.sink.Load() == 0 {
+		b.Errorf("%s: no span reached the sink: the benchmark measured no tracing", mw)
+	}
+}
+
+// subject is one middleware configuration.
+type subject struct {
+	mw       gin.HandlerFunc             // nil: bare Gin
+	child    func(context.Context)       // starts and finishes a child span
+	inbound  func(http.Header)           // writes an inbound trace context
+	shutdown func(context.Context) error // flushes the tracer
+	sink     interface{ Load() int64 }   // spans received; nil when none are expected
+}
+
+func newSubject(b *testing.B, mw string) subject {
+	b.Helper()
+	sampled := tracer.Config{ServiceName: "bench", SampleRate: tracer.Rate(1)}
+	unsampled := tracer.Config{ServiceName: "bench", SampleRate: tracer.Rate(0)}
+	switch mw {
+	case "bare":
+		// Its handler does what the others' do with no tracer: a child
+		// through the no-op tracer, so that handler work is the same.
+		return subject{child: func(ctx context.Context) {
+			span, _ := opentracing.StartSpanFromContextWithTracer(ctx, opentracing.NoopTracer{}, "load-user")
+			span.Finish()
+		}}
+	case "seed-jaeger", "seed-jaeger-null", "seed-jaeger-pool":
+		sink := &jaegerSink{}
+		var rep jaegerclient.Reporter = jaegerclient.NewRemoteReporter(sink)
+		var counted interface{ Load() int64 } = &sink.spans
+		if mw == "seed-jaeger-null" {
+			rep, counted = jaegerclient.NewNullReporter(), nil
+		}
+		var opts []jaegerclient.TracerOption
+		if mw == "seed-jaeger-pool" {
+			opts = append(opts, jaegerclient.TracerOptions.PoolSpans(true))
+		}
+		tr, closer := jaegerclient.NewTracer("bench", jaegerclient.NewConstSampler(true), rep, opts...)
+		return otSubject(tr, seed(tr), true, func(context.Context) error { return closer.Close() }, counted)
+	case "seed-zipkin":
+		sink := &zipkinSink{}
+		ztr, err := zipkingo.NewTracer(sink, zipkingo.WithLocalEndpoint(&model.Endpoint{ServiceName: "bench"}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		tr := zipkinot.Wrap(ztr)
+		return otSubject(tr, seed(tr), true, func(context.Context) error { return sink.Close() }, &sink.spans)
+	case "seed-lightstep":
+		sink := &lightstepSink{}
+		// The buffer and reporting period the backend sets, so that both
+		// drop (or convert and report) the same spans.
+		lt, err := lsgo.CreateTracer(lsgo.Options{AccessToken: "bench", CustomCollector: sink,
+			Tags:             opentracing.Tags{lsgo.ComponentNameKey: "bench"},
+			MaxBufferedSpans: tracer.DefaultQueueSize, MinReportingPeriod: 100 * time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(lt, seed(lt), true, func(ctx context.Context) error { lt.Close(ctx); return nil }, &sink.spans)
+	case "ginmw-noop":
+		tr, err := polytrace.New("noop", tracer.Config{ServiceName: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(tr, ginmw.Middleware(tr), true, tr.Shutdown, nil)
+	case "ginmw-jaeger-sampled", "ginmw-jaeger-unsampled":
+		sink := &jaegerSink{}
+		cfg, want := sampled, interface{ Load() int64 }(&sink.spans)
+		if mw == "ginmw-jaeger-unsampled" {
+			cfg, want = unsampled, nil
+		}
+		inst, err := jaeger.New(cfg, jaeger.Options{Sender: sink})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
+	case "ginmw-zipkin-sampled", "ginmw-zipkin-unsampled":
+		sink := &zipkinSink{}
+		cfg, want := sampled, interface{ Load() int64 }(&sink.spans)
+		if mw == "ginmw-zipkin-unsampled" {
+			cfg, want = unsampled, nil
+		}
+		inst, err := zipkin.NewWithReporter(cfg, sink)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
+	case "ginmw-lightstep-sampled", "ginmw-lightstep-unsampled":
+		sink := &lightstepSink{}
+		cfg, want := sampled, interface{ Load() int64 }(&sink.spans)
+		if mw == "ginmw-lightstep-unsampled" {
+			cfg, want = unsampled, nil
+		}
+		inst, err := lightstep.New(cfg, lightstep.Options{AccessToken: "bench", Collector: sink})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
+	case "ginmw-otel-sampled", "ginmw-otel-unsampled":
+		sink := newOTLPSink(b)
+		cfg, want := sampled, interface{ Load() int64 }(&sink.requests)
+		if mw == "ginmw-otel-unsampled" {
+			cfg, want = unsampled, nil
+		}
+		inst, err := otel.New(cfg, otel.Options{Protocol: otel.ProtocolHTTPProtobuf, Endpoint: sink.url})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
+	case "otelgin":
+		return otelSubject()
+	}
+	b.Fatalf("unknown middleware %q", mw)
+	return subject{}
+}
+
+// otSubject is the subject for an OpenTracing tracer: children through
+// opentracing.StartSpanFromContextWithTracer, inbound context injected by
+// tr from a span it started with the given sampling.
+func otSubject(tr opentracing.Tracer, mw gin.HandlerFunc, sampled bool, shutdown func(context.Context) error, sink interface{ Load() int64 }) subject {
+	return subject{
+		mw: mw,
+		child: func(ctx context.Context) {
+			span, _ := opentracing.StartSpanFromContextWithTracer(ctx, tr, "load-user")
+			span.Finish()
+		},
+		inbound: func(h http.Header) {
+			span := tr.StartSpan("caller")
+			if !sampled {
+				ext.SamplingPriority.Set(span, 0)
+			}
+			_ = tr.Inject(span.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+			span.Finish()
+		},
+		shutdown: shutdown,
+		sink:     sink,
+	}
+}
+
+// seed is the minimal OpenTracing middleware the comparison is against:
+// extract, start a span named after the route, put it in the request
+// context, tag the status, finish.
+func seed(tr opentracing.Tracer) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		parent, _ := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(c.Request.Header))
+		span := tr.StartSpan(c.FullPath(), ext.RPCServerOption(parent))
+		c.Request = c.Request.WithContext(opentracing.ContextWithSpan(c.Request.Context(), span))
+		c.Next()
+		ext.HTTPStatusCode.Set(span, uint16(c.Writer.Status()))
+		span.Finish()
+	}
+}
+
+// otelSubject is otelgin on the SDK: always-on sampler, batch span
+// processor to a dropping exporter, W3C trace context.
+func otelSubject() subject {
+	sink := &otelSink{}
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithBatcher(sink),
+	)
+	prop := propagation.TraceContext{}
+	tr := tp.Tracer("bench")
+	return subject{
+		mw: otelgin.Middleware("bench", otelgin.WithTracerProvider(tp), otelgin.WithPropagators(prop)),
+		child: func(ctx context.Context) {
+			_, span := tr.Start(ctx, "load-user")
+			span.End()
+		},
+		inbound: func(h http.Header) {
+			ctx, span := tr.Start(context.Background(), "caller")
+			prop.Inject(ctx, propagation.HeaderCarrier(h))
+			span.End()
+		},
+		shutdown: tp.Shutdown,
+		sink:     &sink.spans,
+	}
+}

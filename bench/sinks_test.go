@@ -1,0 +1,75 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/lightstep/lightstep-tracer-common/golang/gogo/collectorpb"
+	"github.com/openzipkin/zipkin-go/model"
+	jaegerclient "github.com/uber/jaeger-client-go"
+	"go.opentelemetry.io/otel/sdk/trace"
+)
+
+// The in-process sinks the vendor reporters are pointed at, so that no
+// network is timed while the reporters' own queues and goroutines still
+// run. Each counts what it received, so a benchmark can check that spans
+// did flow (a benchmark that measures nothing should fail).
+
+// jaegerSink is a jaeger-client-go Transport (a sender behind the client's
+// RemoteReporter queue) that drops every span.
+type jaegerSink struct{ spans atomic.Int64 }
+
+func (s *jaegerSink) Append(*jaegerclient.Span) (int, error) { s.spans.Add(1); return 0, nil }
+func (s *jaegerSink) Flush() (int, error)                    { return 0, nil }
+func (s *jaegerSink) Close() error                           { return nil }
+
+// lightstepSink is a lightstep-tracer-go Collector (the client's
+// CustomCollector) that drops every report after the client has built it.
+type lightstepSink struct{ spans atomic.Int64 }
+
+func (s *lightstepSink) Report(_ context.Context, req *collectorpb.ReportRequest) (*collectorpb.ReportResponse, error) {
+	s.spans.Add(int64(len(req.Spans)))
+	return &collectorpb.ReportResponse{}, nil
+}
+
+// otelSink is an OpenTelemetry SDK exporter behind the batch span
+// processor that drops every span.
+type otelSink struct{ spans atomic.Int64 }
+
+func (s *otelSink) ExportSpans(_ context.Context, spans []trace.ReadOnlySpan) error {
+	s.spans.Add(int64(len(spans)))
+	return nil
+}
+
+func (s *otelSink) Shutdown(context.Context) error { return nil }
+
+// zipkinSink is a zipkin-go reporter that drops every span.
+type zipkinSink struct{ spans atomic.Int64 }
+
+func (s *zipkinSink) Send(model.SpanModel) { s.spans.Add(1) }
+func (s *zipkinSink) Close() error         { return nil }
+
+// otlpSink is an OTLP/HTTP endpoint on a local port that reads and drops
+// every export request, for the otel backend, whose exporter cannot be
+// replaced. It is closed when b ends.
+type otlpSink struct {
+	url      string
+	requests atomic.Int64
+}
+
+func newOTLPSink(b *testing.B) *otlpSink {
+	s := &otlpSink{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		s.requests.Add(1)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK) // an empty ExportTraceServiceResponse
+	}))
+	b.Cleanup(srv.Close)
+	s.url = srv.URL + "/v1/traces"
+	return s
+}
