@@ -49,10 +49,20 @@ func TestStatsFromClientMetrics(t *testing.T) {
 type blockingSender struct {
 	release chan struct{}
 	once    sync.Once
+	taken   chan struct{} // if non-nil, receives once per Append before it blocks
 }
 
-func (s *blockingSender) Append(*jaegerclient.Span) (int, error) { <-s.release; return 1, nil }
-func (s *blockingSender) Flush() (int, error)                    { return 0, nil }
+func (s *blockingSender) Append(*jaegerclient.Span) (int, error) {
+	if s.taken != nil {
+		select {
+		case s.taken <- struct{}{}:
+		default:
+		}
+	}
+	<-s.release
+	return 1, nil
+}
+func (s *blockingSender) Flush() (int, error) { return 0, nil }
 func (s *blockingSender) Close() error {
 	s.once.Do(func() { close(s.release) })
 	return nil
@@ -83,7 +93,7 @@ func TestQueueSizePrecedence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sender := &blockingSender{release: make(chan struct{})}
+			sender := &blockingSender{release: make(chan struct{}), taken: make(chan struct{}, 1)}
 			opts.Sender = sender
 			inst, err := jaeger.New(cfg, opts)
 			if err != nil {
@@ -92,7 +102,15 @@ func TestQueueSizePrecedence(t *testing.T) {
 			defer shutdownWithin(t, inst, 10*time.Second)
 			defer sender.Close()
 			n := tt.wantQueue + 100
-			for range n {
+			// First let the reporter take one span and block sending it,
+			// so the queue's bound alone decides what is dropped.
+			inst.Tracer.StartSpan("queued").Finish()
+			select {
+			case <-sender.taken:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the reporter never took the first span")
+			}
+			for range n - 1 {
 				inst.Tracer.StartSpan("queued").Finish()
 			}
 			// The reporter took one span and is stuck sending it; the
