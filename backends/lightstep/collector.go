@@ -14,6 +14,7 @@ import (
 	lsgo "github.com/lightstep/lightstep-tracer-go"
 	"github.com/opentracing/opentracing-go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -200,6 +201,15 @@ func (c *httpCollector) Report(ctx context.Context, req *collectorpb.ReportReque
 
 func (c *httpCollector) close() { c.transport.CloseIdleConnections() }
 
+// reconnect is how the gRPC connection comes back after the collector
+// went away: grpc's default backoff grows to two minutes, so a collector
+// back after a long outage would wait that long for its first report; here
+// it is retried at least every 5s.
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 500 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+	MinConnectTimeout: 5 * time.Second,
+}
+
 // grpcCollector calls CollectorService/Report as lightstep-tracer-go's
 // gRPC transport does, over one connection that grpc re-establishes as
 // needed. grpc.NewClient does no I/O: the connection is made on the first
@@ -221,6 +231,7 @@ func newGRPCCollector(target string, plaintext bool, token string) (*grpcCollect
 	cc, err := grpc.NewClient(target,
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(lsgo.DefaultGRPCMaxCallSendMsgSizeBytes)),
+		grpc.WithConnectParams(reconnect),
 	)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
@@ -149,6 +150,13 @@ func newOTLPExporter(s settings, aborted context.Context) (sdktrace.SpanExporter
 			grpc.WithTransportCredentials(creds),
 			grpc.WithDefaultCallOptions(grpc.UseCompressor(compressor)),
 			grpc.WithUserAgent("polytrace-otel"),
+			// grpc's default reconnection backoff grows to two minutes: a
+			// collector back after a long outage would wait that long for
+			// spans. Retry at least every 5s.
+			grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.Config{BaseDelay: 500 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+				MinConnectTimeout: 5 * time.Second,
+			}),
 		)
 		if err != nil {
 			return nil, nil, fmt.Errorf("grpc client for %s: %w", s.grpcTarget, err)
