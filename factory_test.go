@@ -3,7 +3,6 @@ package polytrace
 import (
 	"context"
 	"errors"
-	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/polytrace/polytrace/internal/faultnet"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -197,34 +197,9 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// blackHole accepts TCP connections and never answers.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
+// blackHole returns the address of a listener that accepts connections
+// and never answers them.
+func blackHole(t *testing.T) string { return faultnet.HangingListener(t) }
 
 // Close is bounded by TRACER_FLUSH_TIMEOUT even when the collector accepts
 // connections and never answers, and is idempotent.

@@ -27,6 +27,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/polytrace/polytrace/backends/jaeger"
+	"github.com/polytrace/polytrace/internal/faultnet"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
 )
@@ -105,38 +106,7 @@ func shutdownWithin(t *testing.T, inst *tracer.Instance, d time.Duration) error 
 // blackHole returns a collector URL whose listener accepts connections
 // and never reads from or answers them.
 func blackHole(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String() + "/api/traces"
+	return "http://" + faultnet.HangingListener(t) + "/api/traces"
 }
 
 // closedPort returns a loopback address where nothing listens.

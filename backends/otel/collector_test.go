@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polytrace/polytrace/internal/faultnet"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
@@ -326,39 +327,6 @@ func (r *compressionRecorder) TagConn(ctx context.Context, _ *stats.ConnTagInfo)
 }
 func (r *compressionRecorder) HandleConn(context.Context, stats.ConnStats) {}
 
-// blackHole listens on 127.0.0.1, accepts connections and never answers.
-// It returns the address.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return ln.Addr().String()
-}
+// blackHole returns the address of a listener that accepts connections
+// and never answers them.
+func blackHole(t *testing.T) string { return faultnet.HangingListener(t) }

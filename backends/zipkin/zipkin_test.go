@@ -27,6 +27,7 @@ import (
 	"github.com/openzipkin/zipkin-go/reporter/recorder"
 	"go.uber.org/goleak"
 
+	"github.com/polytrace/polytrace/internal/faultnet"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
 )
@@ -97,42 +98,9 @@ func (c *collector) spans(t *testing.T) []wireSpan {
 	return append([]wireSpan(nil), c.received...)
 }
 
-// blackHole returns the address of a TCP listener that accepts connections
+// blackHole returns the address of a listener that accepts connections
 // and never answers them.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
+func blackHole(t *testing.T) string { return faultnet.HangingListener(t) }
 
 func mustNew(t *testing.T, cfg tracer.Config, opts Options) *tracer.Instance {
 	t.Helper()

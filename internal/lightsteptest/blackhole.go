@@ -2,46 +2,23 @@ package lightsteptest
 
 import (
 	"net"
-	"sync"
+	"strconv"
 	"testing"
+
+	"github.com/polytrace/polytrace/internal/faultnet"
 )
 
-// BlackHole listens on a free port of 127.0.0.1, accepts every connection
-// and never reads from it nor answers: a collector that hangs. It returns
-// the host and port, and closes the listener and every connection it
-// accepted when the test ends.
+// BlackHole is faultnet.HangingListener with the address split into host and
+// port, as the Lightstep settings take them.
 func BlackHole(t testing.TB) (host string, port int) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	host, p, err := net.SplitHostPort(faultnet.HangingListener(t))
 	if err != nil {
-		t.Fatalf("lightsteptest: listen: %v", err)
+		t.Fatal(err)
 	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-done // no Accept runs from here on
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-	})
-	addr := ln.Addr().(*net.TCPAddr)
-	return addr.IP.String(), addr.Port
+	port, err = strconv.Atoi(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return host, port
 }
