@@ -32,6 +32,11 @@ import (
 // same route, GET /users/:id, whose handler writes a short body.
 //
 //   - bare: Gin with no middleware.
+//   - floor: what any tracing middleware must do per request, and nothing
+//     else: allocate a (minimal, no-op) span and put it in the request's
+//     context (http.Request.WithContext copies the request), then put the
+//     original request back. No middleware that propagates a trace
+//     through the request context can cost less.
 //   - seed-<vendor>: the minimal OpenTracing middleware a service starts
 //     with (extract, start a span named after the route, put it in the
 //     request context, tag the status, finish) on the vendor's own tracer
@@ -50,7 +55,7 @@ import (
 //   - otelgin: otelgin on the OpenTelemetry SDK, always-on sampler, batch
 //     span processor to an exporter that drops the spans.
 var middlewares = []string{
-	"bare",
+	"bare", "floor",
 	"seed-jaeger", "seed-jaeger-null", "seed-jaeger-pool", "seed-zipkin", "seed-lightstep",
 	"ginmw-noop",
 	"ginmw-jaeger-sampled", "ginmw-jaeger-unsampled",
@@ -168,6 +173,24 @@ func shutdownSubject(b *testing.B, s subject, mw string) {
 	}
 }
 
+// floorSpan is the least a span can be: an allocation of its own.
+type floorSpan struct {
+	opentracing.Span // no-op
+	traceID, spanID  uint64
+}
+
+// floorMiddleware is the "floor" middleware: a span per request, in the
+// request's context.
+func floorMiddleware(c *gin.Context) {
+	req := c.Request
+	span := &floorSpan{Span: noopSpan, traceID: 1, spanID: 2}
+	c.Request = req.WithContext(opentracing.ContextWithSpan(req.Context(), span))
+	c.Next()
+	c.Request = req
+}
+
+var noopSpan = opentracing.NoopTracer{}.StartSpan("")
+
 // subject is one middleware configuration.
 type subject struct {
 	mw       gin.HandlerFunc             // nil: bare Gin
@@ -221,6 +244,11 @@ func newSubject(b *testing.B, mw string) subject {
 			b.Fatal(err)
 		}
 		return otSubject(lt, seed(lt), true, func(ctx context.Context) error { lt.Close(ctx); return nil }, &sink.spans)
+	case "floor":
+		return subject{mw: floorMiddleware, child: func(ctx context.Context) {
+			span, _ := opentracing.StartSpanFromContextWithTracer(ctx, opentracing.NoopTracer{}, "load-user")
+			span.Finish()
+		}}
 	case "ginmw-noop":
 		tr, err := polytrace.New("noop", tracer.Config{ServiceName: "bench"})
 		if err != nil {

@@ -37,6 +37,18 @@ var (
 	}
 )
 
+// baggageFirstByte marks the first bytes, in either case, of the baggage
+// header names.
+var baggageFirstByte = func() (t [256]bool) {
+	for _, p := range baggagePrefixes {
+		t[p[0]], t[p[0]-'a'+'A'] = true, true
+	}
+	for _, l := range baggageLists {
+		t[l[0]], t[l[0]-'a'+'A'] = true, true
+	}
+	return t
+}()
+
 // WithInboundBaggageLimit changes how much baggage a request may bring
 // (by default [DefaultMaxBaggageItems] items and [DefaultMaxBaggageBytes]
 // bytes, counting names and values). Beyond either limit, the extra items
@@ -80,6 +92,9 @@ func (cfg *config) extract(tr opentracing.Tracer, h http.Header) opentracing.Spa
 // baggageKind tells whether a header carries baggage: 1 for one item, 2
 // for a list of items, 0 for none.
 func baggageKind(name string) int {
+	if name == "" || !baggageFirstByte[name[0]] {
+		return 0 // most headers: one table lookup
+	}
 	for _, p := range baggagePrefixes {
 		if len(name) > len(p) && strings.EqualFold(name[:len(p)], p) {
 			return 1

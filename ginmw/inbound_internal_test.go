@@ -86,3 +86,22 @@ func TestExtractWithoutBaggageAllocatesNothing(t *testing.T) {
 		t.Errorf("extract allocated %v times per request without baggage, want 0", n)
 	}
 }
+
+func TestBaggageKind(t *testing.T) {
+	tests := []struct {
+		name string
+		want int
+	}{
+		{"Uberctx-Tenant", 1}, {"uberctx-tenant", 1}, {"UBERCTX-TENANT", 1},
+		{"Ot-Baggage-User", 1}, {"Baggage-User", 1}, {"bAGGAGE-user", 1},
+		{"Baggage", 2}, {"baggage", 2}, {"Jaeger-Baggage", 2}, {"JAEGER-BAGGAGE", 2},
+		{"Uberctx-", 0}, // a prefix alone names no item
+		{"B3", 0}, {"Uber-Trace-Id", 0}, {"Ot-Tracer-Traceid", 0}, {"Jaeger-Debug-Id", 0},
+		{"User-Agent", 0}, {"Accept", 0}, {"", 0}, {"\xff", 0},
+	}
+	for _, tt := range tests {
+		if got := baggageKind(tt.name); got != tt.want {
+			t.Errorf("baggageKind(%q) = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

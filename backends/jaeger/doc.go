@@ -83,6 +83,16 @@
 // protocol has no answer, so spans sent while nothing listens are lost
 // unseen.
 //
+// Spans of traces known not to be sampled (a sample rate of 0, or an
+// unsampled parent, such as an inbound uber-trace-id with flags 0) do not
+// go through the client, which would build them in full only to drop
+// them: the backend gives them the context the client would (the trace
+// id, the parent, "not sampled", the baggage), which Inject propagates,
+// and drops their tags and logs as the client does. A positive
+// sampling.priority set on such a span samples it, as in the client. The
+// client's metrics then do not see those spans, so with Options.Metrics
+// or RPCMetrics set every span goes to the client.
+//
 // Span pooling (jaeger-client-go's PoolSpans) is off: a pooled span is
 // reset for reuse once reported, and OpenTracing code may still read a
 // span after Finish (the conformance suite's probe does).

@@ -121,8 +121,16 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	// by ctx's deadline; at that moment the outstanding collector and
 	// sampling requests are abandoned, so the drain ends promptly in the
 	// background instead of waiting out HTTP timeouts batch by batch.
+	ot := &otTracer{client: tr.(*jaegerclient.Tracer), traceID128: o.TraceID128Bit}
+	if o.Metrics == nil && !o.RPCMetrics {
+		// The unsampled path (unsampled.go) skips the client's metrics
+		// and observers, which count every span: with metrics asked
+		// for, every span goes to the client.
+		ot.light = true
+		ot.neverRoot, ot.finalDecisions = decidesFinally(sampler)
+	}
 	return &tracer.Instance{
-		Tracer:    tr,
+		Tracer:    ot,
 		Converter: converter{tr: tr},
 		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
 			ctx, cancel := shutdown.Early(ctx)
@@ -142,6 +150,19 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		Stats: stats.Stats,
 		Ping:  pinger(o),
 	}, nil
+}
+
+// decidesFinally tells, of a sampler newSampler built, whether it samples
+// no new trace, and whether all its decisions are final (all but the
+// remote sampler's, which an operation name may still change).
+func decidesFinally(s jaegerclient.Sampler) (neverRoot, final bool) {
+	switch s := s.(type) {
+	case *jaegerclient.ConstSampler:
+		return !s.Decision, true
+	case *jaegerclient.ProbabilisticSampler, *jaegerclient.RateLimitingSampler:
+		return false, true
+	}
+	return false, false
 }
 
 // newSampler builds the sampler the precedence rules choose: the portable

@@ -334,13 +334,23 @@ func TestShutdownAbandonsBlackHoledCollector(t *testing.T) {
 	}
 }
 
+// client returns the jaeger-client-go tracer behind tr, failing t when
+// there is none.
+func client(t *testing.T, tr opentracing.Tracer) *jaegerclient.Tracer {
+	t.Helper()
+	if u, ok := tr.(interface{ Unwrap() opentracing.Tracer }); ok {
+		if jt, ok := u.Unwrap().(*jaegerclient.Tracer); ok {
+			return jt
+		}
+	}
+	t.Fatalf("tracer is %T, want one whose Unwrap returns *jaeger.Tracer", tr)
+	return nil
+}
+
 // sampler returns the sampler the tracer actually runs, as text.
 func sampler(t *testing.T, inst *tracer.Instance) string {
 	t.Helper()
-	jt, ok := inst.Tracer.(*jaegerclient.Tracer)
-	if !ok {
-		t.Fatalf("tracer is %T, want *jaeger.Tracer", inst.Tracer)
-	}
+	jt := client(t, inst.Tracer)
 	return describe(jt.Sampler())
 }
 
@@ -479,9 +489,7 @@ func TestDisabledIsNoopTracer(t *testing.T) {
 	}
 
 	inst = open(t, config(agentEnvOrEmpty(map[string]string{"JAEGER_DISABLED": "false"})))
-	if _, ok := inst.Tracer.(*jaegerclient.Tracer); !ok {
-		t.Fatalf("JAEGER_DISABLED=false built %T, want *jaeger.Tracer", inst.Tracer)
-	}
+	client(t, inst.Tracer)
 }
 
 func TestFinishedSpanStaysReadable(t *testing.T) {

@@ -102,43 +102,60 @@ func (c *countingCollector) Report(ctx context.Context, req *collectorpb.ReportR
 // calls the recorder afterwards, so under concurrency the mirror may be
 // off by the few spans finished during a swap; after Shutdown the counts
 // are exact.
+//
+// RecordSpan runs for every sampled span, from whatever goroutine
+// finishes it, so no lock of ours may stand between the request
+// goroutines: each change to the mirror is a compare-and-swap on
+// buffered, retried when another change came first. A change is thus
+// atomic as a whole (room checked and taken at once): the mirror never
+// holds more than size spans, and every span counts once, as buffered or
+// as dropped, whatever the interleaving.
 type bufferMirror struct {
 	stats *spanstats.Counters
-	size  int
+	size  int64
 
-	mu       sync.Mutex
-	buffered int
+	buffered atomic.Int64 // 0 to size
 }
 
 // RecordSpan implements lightstep.SpanRecorder: the client recorded a
-// sampled finished span.
+// sampled finished span. Finished is counted before Dropped: a Stats
+// snapshot reads dropped spans first, so it never shows more dropped than
+// finished.
 func (b *bufferMirror) RecordSpan(lsgo.RawSpan) {
 	b.stats.Finished(1)
-	b.mu.Lock()
-	full := b.buffered >= b.size
-	if !full {
-		b.buffered++
-	}
-	b.mu.Unlock()
-	if full {
-		b.stats.Dropped(1)
+	for {
+		n := b.buffered.Load()
+		if n >= b.size {
+			b.stats.Dropped(1)
+			return
+		}
+		if b.buffered.CompareAndSwap(n, n+1) {
+			return
+		}
 	}
 }
 
 // take notes that a report took n spans out of the buffer.
 func (b *bufferMirror) take(n int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buffered = max(b.buffered-n, 0)
+	for {
+		have := b.buffered.Load()
+		if b.buffered.CompareAndSwap(have, max(have-int64(n), 0)) {
+			return
+		}
+	}
 }
 
-// putBack notes that a failed report's n spans went back into the buffer.
+// putBack notes that a failed report's n spans went back into the buffer,
+// as many as there is room for; the rest are dropped.
 func (b *bufferMirror) putBack(n int) {
-	b.mu.Lock()
-	kept := min(b.size-b.buffered, n)
-	b.buffered += kept
-	b.mu.Unlock()
-	b.stats.Dropped(int64(n - kept))
+	for {
+		have := b.buffered.Load()
+		kept := min(b.size-have, int64(n))
+		if b.buffered.CompareAndSwap(have, have+kept) {
+			b.stats.Dropped(int64(n) - kept)
+			return
+		}
+	}
 }
 
 // httpCollector posts reports as lightstep-tracer-go's HTTP transport does.
@@ -264,11 +281,55 @@ type startCounter struct {
 
 var _ lsgo.Tracer = (*startCounter)(nil)
 
-// StartSpan implements opentracing.Tracer.
+// StartSpan implements opentracing.Tracer. Whether the span is sampled is
+// read from opts when the client's reading of them is known (see
+// startFlag): asking the span would copy its context into an interface,
+// one allocation for every span started.
 func (s *startCounter) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
 	span := s.Tracer.StartSpan(operationName, opts...)
-	if sc, ok := span.Context().(lsgo.SpanContext); ok && sc.Sampled != "false" {
+	flag, known := startFlag(opts)
+	if !known {
+		sc, ok := span.Context().(lsgo.SpanContext)
+		if !ok {
+			return span
+		}
+		flag = sc.Sampled
+	}
+	if flag != "false" {
 		s.stats.Started(1)
 	}
 	return span
+}
+
+// startFlag returns the Sampled flag lightstep-tracer-go v0.26.0 gives a
+// span started with opts (newSpan): that of the first ChildOf or
+// FollowsFrom reference to a non-nil context, when this context is a
+// lightstep.SpanContext, else that of the last lightstep.SetSampled. known
+// is false when an option is of a kind whose effect it cannot tell (a
+// custom option may add references).
+func startFlag(opts []opentracing.StartSpanOption) (flag string, known bool) {
+	refSeen, fromParent := false, false
+	for _, o := range opts {
+		switch o := o.(type) {
+		case opentracing.Tag, opentracing.Tags, opentracing.StartTime,
+			lsgo.SetTraceID, lsgo.SetSpanID, lsgo.SetParentSpanID:
+		case lsgo.SetSampled:
+			if !fromParent {
+				flag = string(o)
+			}
+		case opentracing.SpanReference:
+			// A nil context is not added to the references at all.
+			if refSeen || o.ReferencedContext == nil ||
+				(o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef) {
+				continue
+			}
+			refSeen = true
+			if sc, ok := o.ReferencedContext.(lsgo.SpanContext); ok {
+				flag, fromParent = sc.Sampled, true
+			}
+		default:
+			return "", false
+		}
+	}
+	return flag, true
 }

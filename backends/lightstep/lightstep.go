@@ -93,7 +93,7 @@ func build(cfg tracer.Config, opts Options, random func() float64) (*tracer.Inst
 		Propagators: map[opentracing.BuiltinFormat]lsgo.Propagator{opentracing.HTTPHeaders: headerPropagator{}},
 	}
 	stats := &spanstats.Counters{Redact: events.redactSecrets}
-	buf := &bufferMirror{stats: stats, size: queue}
+	buf := &bufferMirror{stats: stats, size: int64(queue)}
 	lo.Recorder = buf
 	abortCtx, abort := context.WithCancel(context.Background())
 	var release func()

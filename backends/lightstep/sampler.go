@@ -56,7 +56,7 @@ func decides(opts []opentracing.StartSpanOption) bool {
 		case lsgo.SetSampled:
 			return false
 		case opentracing.SpanReference:
-			if refSeen || (o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef) {
+			if refSeen || o.ReferencedContext == nil || (o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef) {
 				continue
 			}
 			refSeen = true

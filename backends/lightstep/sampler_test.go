@@ -96,6 +96,7 @@ func TestDecides(t *testing.T) {
 		{"child of lightstep", []opentracing.StartSpanOption{opentracing.ChildOf(ls)}, false},
 		{"follows lightstep", []opentracing.StartSpanOption{opentracing.FollowsFrom(ls)}, false},
 		{"child of nil", []opentracing.StartSpanOption{opentracing.ChildOf(nil)}, true},
+		{"nil first", []opentracing.StartSpanOption{opentracing.ChildOf(nil), opentracing.ChildOf(ls)}, false},
 		{"child of foreign", []opentracing.StartSpanOption{opentracing.ChildOf(foreign)}, true},
 		{"foreign first", []opentracing.StartSpanOption{opentracing.ChildOf(foreign), opentracing.ChildOf(ls)}, true},
 		{"lightstep first", []opentracing.StartSpanOption{opentracing.ChildOf(ls), opentracing.ChildOf(foreign)}, false},

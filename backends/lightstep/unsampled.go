@@ -40,7 +40,7 @@ func (s *sampler) classify(opts []opentracing.StartSpanOption) (verdict, *lsgo.S
 		switch o := o.(type) {
 		case opentracing.Tag, opentracing.Tags, opentracing.StartTime:
 		case opentracing.SpanReference:
-			if refSeen || (o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef) {
+			if refSeen || o.ReferencedContext == nil || (o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef) {
 				continue
 			}
 			refSeen = true

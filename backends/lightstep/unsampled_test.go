@@ -65,29 +65,35 @@ func TestUnsampledSpanMatchesClient(t *testing.T) {
 		"parent, no sampled key": {TraceID: 31, SpanID: 32},
 	}
 	for name, parent := range parents {
-		t.Run(name, func(t *testing.T) {
-			inst, c := inMemory(t, 0, func() float64 { return 0.5 })
-			opts := []opentracing.StartSpanOption{opentracing.Tag{Key: "k", Value: "v"}}
-			if parent != nil {
-				opts = append(opts, opentracing.ChildOf(*parent))
-			}
-			fast := inst.Tracer.StartSpan("fast", opts...)
-			slow := inst.Tracer.StartSpan("slow", append(opts, unread{})...)
-			_, fastIsOurs := fast.(*unsampledSpan)
-			fc, sc := fast.Context().(lsgo.SpanContext), slow.Context().(lsgo.SpanContext)
-			if got, want := shape(parent, fc), shape(parent, sc); got != want {
-				t.Errorf("sampler's own span: %s\nwant (client's): %s", got, want)
-			}
-			if fastIsOurs != (fc.Sampled == "false") {
-				t.Errorf("span type %T for Sampled %q", fast, fc.Sampled)
-			}
-			fast.Finish()
-			slow.Finish()
-			names := flushed(t, inst, c)
-			if (len(names) == 0) != (fc.Sampled == "false") || len(names) > 2 {
-				t.Errorf("reported %q for Sampled %q", names, fc.Sampled)
-			}
-		})
+		for _, nilFirst := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/nil reference first=%v", name, nilFirst), func(t *testing.T) {
+				inst, c := inMemory(t, 0, func() float64 { return 0.5 })
+				opts := []opentracing.StartSpanOption{opentracing.Tag{Key: "k", Value: "v"}}
+				if nilFirst {
+					// opentracing drops it, and so does the client.
+					opts = append(opts, opentracing.ChildOf(nil))
+				}
+				if parent != nil {
+					opts = append(opts, opentracing.ChildOf(*parent))
+				}
+				fast := inst.Tracer.StartSpan("fast", opts...)
+				slow := inst.Tracer.StartSpan("slow", append(opts, unread{})...)
+				_, fastIsOurs := fast.(*unsampledSpan)
+				fc, sc := fast.Context().(lsgo.SpanContext), slow.Context().(lsgo.SpanContext)
+				if got, want := shape(parent, fc), shape(parent, sc); got != want {
+					t.Errorf("sampler's own span: %s\nwant (client's): %s", got, want)
+				}
+				if fastIsOurs != (fc.Sampled == "false") {
+					t.Errorf("span type %T for Sampled %q", fast, fc.Sampled)
+				}
+				fast.Finish()
+				slow.Finish()
+				names := flushed(t, inst, c)
+				if (len(names) == 0) != (fc.Sampled == "false") || len(names) > 2 {
+					t.Errorf("reported %q for Sampled %q", names, fc.Sampled)
+				}
+			})
+		}
 	}
 }
 

@@ -19,13 +19,16 @@ import (
 // otTracer is the opentracing.Tracer the backend hands out: the
 // OpenTelemetry bridge's BridgeTracer, which does the span work, plus what
 // it lacks: the Binary format, spans whose Tracer() is this tracer (the
-// bridge's own lack Binary too), and a warning when span.kind is set after
+// bridge's own lack Binary too), a warning when span.kind is set after
 // a span started (OpenTelemetry fixes a span's kind at its start; the
-// bridge ignores it silently).
+// bridge ignores it silently), and light spans for traces that are not
+// sampled (see unsampled.go).
 type otTracer struct {
 	bridge   *otbridge.BridgeTracer
 	provider *otbridge.TracerProvider
-	sampler  sdktrace.Sampler // as configured, for tests
+	prop     propagation.TextMapPropagator // as configured; the bridge has it wrapped in a bridgePropagator
+	sampler  sdktrace.Sampler              // as configured, for tests
+	decide   decider
 	warn     *limitedLog
 	kindOnce sync.Once
 }
@@ -40,30 +43,60 @@ var (
 // reference to a span context of this backend, else the first FollowsFrom
 // one (the bridge alone would make a FollowsFrom reference a mere link, so
 // the span would start a new trace); other references become links.
-// References to span contexts of other tracers are ignored.
+// References to span contexts of other tracers are ignored. A span whose
+// trace is known not to be sampled is an unsampledSpan (see unsampled.go).
 func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	if plain, parent := classify(opts); plain && t.decide.unsampled(parent) {
+		return t.startUnsampled(parent)
+	}
 	var so opentracing.StartSpanOptions
 	for _, o := range opts {
 		o.Apply(&so)
 	}
-	follows := -1
+	child, follows, light := -1, -1, false
 	for i, ref := range so.References {
-		if _, ok := SpanContext(ref.ReferencedContext); !ok {
+		c, ok := ref.ReferencedContext.(otelContext)
+		if !ok {
 			continue
 		}
-		if ref.Type == opentracing.ChildOfRef {
-			follows = -1
-			break
+		if _, ok := c.(*unsampledContext); ok {
+			light = true
 		}
-		if follows < 0 && ref.Type == opentracing.FollowsFromRef {
+		switch {
+		case ref.Type == opentracing.ChildOfRef && child < 0:
+			child = i
+		case ref.Type == opentracing.FollowsFromRef && follows < 0:
 			follows = i
 		}
 	}
-	if follows >= 0 {
+	if child >= 0 {
+		follows = -1 // the bridge takes the first ChildOf reference itself
+	}
+	var parent otelContext
+	switch {
+	case child >= 0:
+		parent = so.References[child].ReferencedContext.(otelContext)
+	case follows >= 0:
+		parent = so.References[follows].ReferencedContext.(otelContext)
+	}
+	if t.decide.unsampled(parent) {
+		return t.startUnsampled(parent)
+	}
+	if follows >= 0 || light {
 		refs := make([]opentracing.SpanReference, 0, len(so.References))
-		refs = append(refs, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: so.References[follows].ReferencedContext})
-		refs = append(refs, so.References[:follows]...)
-		so.References = append(refs, so.References[follows+1:]...)
+		if follows >= 0 {
+			refs = append(refs, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: so.References[follows].ReferencedContext})
+			refs = append(refs, so.References[:follows]...)
+			refs = append(refs, so.References[follows+1:]...)
+		} else {
+			refs = append(refs, so.References...)
+		}
+		for i, ref := range refs {
+			if c, ok := ref.ReferencedContext.(*unsampledContext); ok {
+				refs[i].ReferencedContext = t.bridgeContext(c)
+			}
+		}
+		so.References = refs
 		opts = []opentracing.StartSpanOption{startOptions(so)}
 	}
 	return &otSpan{Span: t.bridge.StartSpan(operationName, opts...), tracer: t}
@@ -78,17 +111,25 @@ func (o startOptions) Apply(so *opentracing.StartSpanOptions) { *so = opentracin
 // Binary writes the propagator's fields as one JSON object.
 func (t *otTracer) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
 	if format != opentracing.Binary {
-		return t.bridge.Inject(sc, format, carrier)
+		return t.inject(sc, format, carrier)
 	}
 	w, ok := carrier.(io.Writer)
 	if !ok {
 		return opentracing.ErrInvalidCarrier
 	}
 	m := propagation.MapCarrier{}
-	if err := t.bridge.Inject(sc, opentracing.TextMap, m); err != nil {
+	if err := t.inject(sc, opentracing.TextMap, m); err != nil {
 		return err
 	}
 	return json.NewEncoder(w).Encode(map[string]string(m))
+}
+
+// inject is Inject for the formats the bridge knows.
+func (t *otTracer) inject(sc opentracing.SpanContext, format, carrier interface{}) error {
+	if c, ok := sc.(*unsampledContext); ok && c != nil {
+		return t.injectUnsampled(c, format, carrier)
+	}
+	return t.bridge.Inject(sc, format, carrier)
 }
 
 // Extract implements opentracing.Tracer with the configured propagator.
@@ -97,7 +138,7 @@ func (t *otTracer) Inject(sc opentracing.SpanContext, format, carrier interface{
 // opentracing.ErrSpanContextCorrupted.
 func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
 	if format != opentracing.Binary {
-		return t.bridge.Extract(format, carrier)
+		return t.extract(format, carrier)
 	}
 	r, ok := carrier.(io.Reader)
 	if !ok {
@@ -110,7 +151,7 @@ func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext
 		}
 		return nil, fmt.Errorf("%w: %w", opentracing.ErrSpanContextCorrupted, err)
 	}
-	return t.bridge.Extract(opentracing.TextMap, propagation.MapCarrier(m))
+	return t.extract(opentracing.TextMap, propagation.MapCarrier(m))
 }
 
 // ContextWithSpanHook implements opentracing.TracerContextWithSpanExtension:
@@ -118,7 +159,11 @@ func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext
 // OpenTelemetry span into ctx as well, so that spans started from ctx
 // through the OpenTelemetry API are its children.
 func (t *otTracer) ContextWithSpanHook(ctx context.Context, span opentracing.Span) context.Context {
-	if s, ok := span.(*otSpan); ok {
+	switch s := span.(type) {
+	case *unsampledSpan:
+		// The span is its own non-recording OpenTelemetry span.
+		return trace.ContextWithSpan(ctx, s)
+	case *otSpan:
 		span = s.Span
 	}
 	return t.bridge.ContextWithSpanHook(ctx, span)
@@ -183,13 +228,7 @@ func TracerProvider(t opentracing.Tracer) (trace.TracerProvider, bool) {
 // of this backend's tracer (from a span or from Extract), and whether sc
 // is one.
 func SpanContext(sc opentracing.SpanContext) (trace.SpanContext, bool) {
-	c, ok := sc.(interface {
-		TraceID() trace.TraceID
-		SpanID() trace.SpanID
-		TraceFlags() trace.TraceFlags
-		TraceState() trace.TraceState
-		IsRemote() bool
-	})
+	c, ok := sc.(otelContext)
 	if !ok {
 		return trace.SpanContext{}, false
 	}

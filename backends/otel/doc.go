@@ -62,6 +62,25 @@
 //   - TRACER_TAGS become resource attributes (Jaeger shows them as process
 //     tags), merged over OTEL_RESOURCE_ATTRIBUTES key by key.
 //
+// # Unsampled traces
+//
+// A span whose trace is known not to be sampled never reaches the bridge
+// or the SDK, which would convert its options and tags and build a
+// non-recording span only to drop it: the backend starts a light span in
+// one allocation, with the span context the SDK would give it (the
+// parent's trace id, trace state and flags with the sampled flag off, or a
+// new trace id; a new span id) and the parent's baggage. That is the case
+// for a child of an unsampled span or of an inbound context whose sampled
+// flag is off, and for every new trace when TRACER_SAMPLE_RATE is 0. A
+// sampler from [Options].Sampler or OTEL_TRACES_SAMPLER (with
+// TRACER_SAMPLE_RATE unset) may sample such spans: the SDK then decides
+// every span, as before. A light span propagates like any other (Inject
+// writes its context with the configured propagator, flags 00 in
+// traceparent), carries baggage, and is the current OpenTelemetry span of
+// the Go contexts opentracing.ContextWithSpan puts it in, so that
+// OpenTelemetry spans started there join the trace, unsampled too; its
+// tags, logs and name are dropped, and Instance.Stats does not count it.
+//
 // # The process environment
 //
 // The OpenTelemetry SDK and OTLP exporters read OTEL_* variables from the

@@ -69,7 +69,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	if err != nil {
 		return nil, fmt.Errorf("otel: %w", err)
 	}
-	sampler, err := samplerFor(cfg.SampleRate, s.Sampler)
+	sampler, decide, err := samplerFor(cfg.SampleRate, s.Sampler)
 	if err != nil {
 		return nil, fmt.Errorf("otel: %w", err)
 	}
@@ -149,11 +149,11 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	// Without a propagator of its own, the bridge would use OpenTelemetry's
 	// global one, a no-op until a program sets it: Inject would write
 	// nothing and Extract would find nothing.
-	bt.SetTextMapPropagator(prop)
+	bt.SetTextMapPropagator(bridgePropagator{prop})
 	tp := otbridge.NewTracerProvider(bt, provider)
 	bt.SetOpenTelemetryTracer(tp.Tracer(instrumentationName))
 
-	t := &otTracer{bridge: bt, provider: tp, sampler: sampler, warn: warnings}
+	t := &otTracer{bridge: bt, provider: tp, prop: prop, sampler: sampler, decide: decide, warn: warnings}
 	inst := &tracer.Instance{
 		Tracer: t,
 		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
@@ -195,18 +195,20 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 }
 
 // samplerFor returns the sampler: parentbased_traceidratio at rate when
-// rate is set, else s, else parentbased_always_on.
-func samplerFor(rate *float64, s sdktrace.Sampler) (sdktrace.Sampler, error) {
+// rate is set, else s, else parentbased_always_on; and what the backend
+// knows of it. Of s, nothing: it may sample a child of an unsampled
+// parent.
+func samplerFor(rate *float64, s sdktrace.Sampler) (sdktrace.Sampler, decider, error) {
 	if rate == nil {
 		if s == nil {
-			return sdktrace.ParentBased(sdktrace.AlwaysSample()), nil
+			return sdktrace.ParentBased(sdktrace.AlwaysSample()), decider{parents: true}, nil
 		}
-		return s, nil
+		return s, decider{}, nil
 	}
 	if math.IsNaN(*rate) || *rate < 0 || *rate > 1 {
-		return nil, envconf.Invalid(envSampleRate, strconv.FormatFloat(*rate, 'g', -1, 64), "a number from 0 to 1")
+		return nil, decider{}, envconf.Invalid(envSampleRate, strconv.FormatFloat(*rate, 'g', -1, 64), "a number from 0 to 1")
 	}
-	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(*rate)), nil
+	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(*rate)), decider{parents: true, noRoots: *rate == 0}, nil
 }
 
 // newResource returns the resource describing the process: the SDK's
