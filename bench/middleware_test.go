@@ -17,7 +17,9 @@ import (
 	jaegerclient "github.com/uber/jaeger-client-go"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/polytrace/polytrace"
 	"github.com/polytrace/polytrace/backends/jaeger"
@@ -54,6 +56,9 @@ import (
 //     cpu-ns/op but no network wait in ns/op.
 //   - otelgin: otelgin on the OpenTelemetry SDK, always-on sampler, batch
 //     span processor to an exporter that drops the spans.
+//   - seed-otel: the minimal middleware (as seed-<vendor>) on the
+//     OpenTelemetry API with the same SDK setup as otelgin: what the SDK
+//     alone costs.
 var middlewares = []string{
 	"bare", "floor",
 	"seed-jaeger", "seed-jaeger-null", "seed-jaeger-pool", "seed-zipkin", "seed-lightstep",
@@ -62,7 +67,7 @@ var middlewares = []string{
 	"ginmw-zipkin-sampled", "ginmw-zipkin-unsampled",
 	"ginmw-lightstep-sampled", "ginmw-lightstep-unsampled",
 	"ginmw-otel-sampled", "ginmw-otel-unsampled",
-	"otelgin",
+	"seed-otel", "otelgin",
 }
 
 // The requests: plain (no trace context, a handler that starts no span),
@@ -299,11 +304,25 @@ func newSubject(b *testing.B, mw string) subject {
 			b.Fatal(err)
 		}
 		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
-	case "otelgin":
-		return otelSubject()
+	case "otelgin", "seed-otel":
+		return otelSubject(mw)
 	}
 	b.Fatalf("unknown middleware %q", mw)
 	return subject{}
+}
+
+// seedOTel is the minimal middleware on the OpenTelemetry API, for what
+// the SDK alone costs: extract, start a server span named after the
+// route, put it in the request context, set the status, end.
+func seedOTel(tr trace.Tracer, prop propagation.TextMapPropagator) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := prop.Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
+		ctx, span := tr.Start(ctx, c.FullPath(), trace.WithSpanKind(trace.SpanKindServer))
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+		span.SetAttributes(attribute.Int("http.response.status_code", c.Writer.Status()))
+		span.End()
+	}
 }
 
 // otSubject is the subject for an OpenTracing tracer: children through
@@ -345,7 +364,7 @@ func seed(tr opentracing.Tracer) gin.HandlerFunc {
 
 // otelSubject is otelgin on the SDK: always-on sampler, batch span
 // processor to a dropping exporter, W3C trace context.
-func otelSubject() subject {
+func otelSubject(mw string) subject {
 	sink := &otelSink{}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSampler(sdktrace.AlwaysSample()),
@@ -353,8 +372,12 @@ func otelSubject() subject {
 	)
 	prop := propagation.TraceContext{}
 	tr := tp.Tracer("bench")
+	handler := otelgin.Middleware("bench", otelgin.WithTracerProvider(tp), otelgin.WithPropagators(prop))
+	if mw == "seed-otel" {
+		handler = seedOTel(tr, prop)
+	}
 	return subject{
-		mw: otelgin.Middleware("bench", otelgin.WithTracerProvider(tp), otelgin.WithPropagators(prop)),
+		mw: handler,
 		child: func(ctx context.Context) {
 			_, span := tr.Start(ctx, "load-user")
 			span.End()

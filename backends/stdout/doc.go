@@ -39,8 +39,7 @@
 //	 "tags":{"db.type":"sql","env":"prod"},
 //	 "logs":[{"time":"2025-01-02T15:04:05.124Z","fields":{"event":"cache-miss","key":"order-7"}}]}
 //
-// The tracer is zipkin-go-opentracing's, as in the zipkin backend, so
-// propagation is the same: B3 headers plus baggage-KEY headers. Log fields
+// The tracer is the zipkin backend's, so propagation is the same: B3 headers plus baggage-KEY headers. Log fields
 // reach the line through Zipkin annotations: each field's value is printed
 // as a string, and the fields of one record share its time, which is how
 // they are grouped back (a key seen twice at one time starts a new record).

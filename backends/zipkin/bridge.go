@@ -7,19 +7,20 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
-	zipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"
+	zipkingo "github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 
 	"github.com/polytrace/polytrace/internal/spanstats"
 )
 
-// otTracer is the opentracing.Tracer the backend hands out. It wraps
-// zipkin-go-opentracing's tracer, which does the span work (tag and
-// span.kind translation, logs as annotations, timing, reporting), and adds
-// what that tracer lacks: baggage, the Binary format, and the error values
-// the OpenTracing API specifies for bad carriers and corrupt headers.
+// otTracer is the opentracing.Tracer the backend hands out, over a
+// zipkin-go tracer, which times and reports the spans. It does what
+// zipkin-go-opentracing does (span.go: tag and span.kind translation,
+// logs as annotations), and what that library lacks: baggage, the Binary
+// format, and the error values the OpenTracing API specifies for bad
+// carriers and corrupt headers.
 type otTracer struct {
-	inner  opentracing.Tracer  // zipkinot.Wrap(...)
+	ztr    *zipkingo.Tracer
 	stats  *spanstats.Counters // counts sampled spans started; may be nil
 	decide decider             // the sampler, for the fast paths (fast.go)
 }
@@ -34,8 +35,7 @@ var (
 // setting baggage on a span replaces the span's context with a new one.
 type spanContext struct {
 	zipkin  model.SpanContext
-	boxed   opentracing.SpanContext // zipkin as a zipkinot.SpanContext, when at hand
-	baggage map[string]string       // never written after the context is shared
+	baggage map[string]string // never written after the context is shared
 }
 
 // ForeachBaggageItem implements opentracing.SpanContext.
@@ -45,13 +45,6 @@ func (c *spanContext) ForeachBaggageItem(handler func(k, v string) bool) {
 			return
 		}
 	}
-}
-
-// startOptions hands already-applied options to the inner tracer.
-type startOptions opentracing.StartSpanOptions
-
-func (o startOptions) Apply(so *opentracing.StartSpanOptions) {
-	*so = opentracing.StartSpanOptions(o)
 }
 
 // StartSpan implements opentracing.Tracer. The parent is the first ChildOf
@@ -85,21 +78,11 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 			maps.Copy(baggage, sc.baggage)
 		}
 	}
-	inner := startOptions{StartTime: so.StartTime, Tags: so.Tags}
+	var pz *model.SpanContext
 	if parent != nil {
-		ref := parent.boxed
-		if ref == nil {
-			ref = zipkinot.SpanContext(parent.zipkin)
-		}
-		inner.References = []opentracing.SpanReference{{Type: opentracing.ChildOfRef, ReferencedContext: ref}}
+		pz = &parent.zipkin
 	}
-	return t.wrap(t.inner.StartSpan(operationName, inner), baggage)
-}
-
-// zipkinContext returns the zipkin-go context of a zipkinot span context.
-func zipkinContext(sc opentracing.SpanContext) model.SpanContext {
-	zsc, _ := sc.(zipkinot.SpanContext)
-	return model.SpanContext(zsc)
+	return t.wrap(t.startZipkin(operationName, pz, false, so.StartTime, startTags{m: so.Tags}), baggage)
 }
 
 // Inject implements opentracing.Tracer. See propagation.go.
@@ -112,9 +95,11 @@ func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext
 	return extract(format, carrier)
 }
 
-// otSpan wraps a zipkin-go-opentracing span, adding baggage.
+// otSpan is the backend's span: a zipkin-go span (span.go), or none for
+// a trace that is not sampled, plus baggage.
 type otSpan struct {
-	inner  opentracing.Span
+	inner  innerSpan // &direct, or noInner
+	direct zipkinSpan
 	tracer *otTracer
 
 	mu  sync.Mutex // serializes baggage writers; readers use ctx alone
@@ -138,7 +123,7 @@ func (s *otSpan) SetBaggageItem(key, value string) opentracing.Span {
 	baggage := make(map[string]string, len(old.baggage)+1)
 	maps.Copy(baggage, old.baggage)
 	baggage[key] = value
-	s.ctx.Store(&spanContext{zipkin: old.zipkin, boxed: old.boxed, baggage: baggage})
+	s.ctx.Store(&spanContext{zipkin: old.zipkin, baggage: baggage})
 	return s
 }
 

@@ -3,7 +3,10 @@
 // 9411 or an OpenTelemetry Collector's zipkin receiver). It is selected with
 // TRACER_BACKEND=zipkin, or built in code with [New].
 //
-// It is built on zipkin-go-opentracing over zipkin-go's HTTP reporter.
+// It is built on zipkin-go and its HTTP reporter. Spans are zipkin-go
+// spans driven as zipkin-go-opentracing drives them (same kinds, remote
+// endpoints, tags and annotations; a test holds the two to the same
+// output), without that library's per-span conversions.
 // [NewWithReporter] puts the same tracer over any other zipkin-go reporter;
 // the stdout backend is built that way.
 //

@@ -2,26 +2,24 @@ package zipkin
 
 import (
 	"maps"
+	"time"
 
 	"github.com/opentracing/opentracing-go"
-	zipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"
 	zipkingo "github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/model"
 )
 
-// The fast paths of otTracer.StartSpan. zipkin-go-opentracing turns every
-// span's start options into zipkin-go options through a fresh map, slice
-// and string per tag, sampled or not, and StartSpan's general path adds
-// its own copy of the options on top. Here:
+// The fast path of otTracer.StartSpan, for options that are all plain
+// opentracing values (Tag, Tags, StartTime, SpanReference), as the Gin
+// middleware's are; the general path applies other options first. Here:
 //
 //   - A span whose trace is not sampled never reaches zipkin-go at all:
 //     zipkin-go would make it a no-op span anyway (WithNoopSpan), so the
 //     backend builds the same context (ids, parent, sampling decision,
 //     baggage) itself, in one allocation. Its tags and logs are dropped,
 //     as zipkin-go drops them.
-//   - A sampled span whose options are all plain opentracing values (Tag,
-//     Tags, StartTime, SpanReference), as the Gin middleware's are, goes
-//     to zipkin-go-opentracing with the caller's options as they are, the
-//     references replaced by the one parent it understands.
+//   - A sampled span goes to zipkin-go (span.go) with its tags read from
+//     the caller's options as they are, without applying them to a map.
 //
 // What reaches the collector is the same as through the general path.
 
@@ -40,17 +38,6 @@ func newDecider(rate *float64, sample zipkingo.Sampler) decider {
 	}
 }
 
-// noInner is the inner span of unsampled spans: every method does nothing.
-var noInner = opentracing.NoopTracer{}.StartSpan("")
-
-// sampledRoot is a parent reference that makes zipkin-go start a new trace
-// already decided as sampled, so that a decision this file took is not
-// taken again (on other ids).
-var sampledRoot opentracing.StartSpanOption = func() opentracing.StartSpanOption {
-	yes := true
-	return opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: zipkinot.SpanContext{Sampled: &yes}}
-}()
-
 // startFast is StartSpan for plain options. ok is false, and nothing was
 // started, when an option is of another type: the general path then
 // applies them all.
@@ -59,13 +46,14 @@ func (t *otTracer) startFast(operationName string, opts []opentracing.StartSpanO
 		parent        *spanContext
 		parentIsChild bool
 		baggage       map[string]string
-		refs          int
+		start         time.Time
 	)
 	for _, o := range opts {
 		switch o := o.(type) {
-		case opentracing.Tag, opentracing.Tags, opentracing.StartTime:
+		case opentracing.Tag, opentracing.Tags:
+		case opentracing.StartTime:
+			start = time.Time(o) // the last one wins, as when applied
 		case opentracing.SpanReference:
-			refs++
 			sc, ok := o.ReferencedContext.(*spanContext)
 			if !ok || sc == nil {
 				continue // not of this tracer: ignored, as by the general path
@@ -93,26 +81,13 @@ func (t *otTracer) startFast(operationName string, opts []opentracing.StartSpanO
 		decided = true
 	}
 
-	inner := opts
-	if refs > 0 || decided {
-		inner = make([]opentracing.StartSpanOption, 0, len(opts)-refs+1)
-		for _, o := range opts {
-			if _, isRef := o.(opentracing.SpanReference); !isRef {
-				inner = append(inner, o)
-			}
-		}
-		switch {
-		case parent != nil:
-			ref := parent.boxed
-			if ref == nil {
-				ref = zipkinot.SpanContext(parent.zipkin)
-			}
-			inner = append(inner, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: ref})
-		case decided:
-			inner = append(inner, sampledRoot)
-		}
+	// A new trace this function sampled goes to zipkin-go decided, so
+	// that the decision is not taken again (on other ids).
+	var pz *model.SpanContext
+	if parent != nil {
+		pz = &parent.zipkin
 	}
-	return t.wrap(t.inner.StartSpan(operationName, inner...), baggage), true
+	return t.wrap(t.startZipkin(operationName, pz, decided, start, startTags{opts: opts}), baggage), true
 }
 
 // trace tells whether a span with parent (nil: a new trace) is sampled,
@@ -163,16 +138,16 @@ func (t *otTracer) startUnsampled(parent *spanContext, baggage map[string]string
 	return s
 }
 
-// wrap returns the span the backend hands out for span, a span of
-// zipkin-go-opentracing, with the inherited baggage.
-func (t *otTracer) wrap(span opentracing.Span, baggage map[string]string) *otSpan {
-	boxed := span.Context()
-	zc := zipkinContext(boxed)
+// wrap returns the span the backend hands out for zs, a sampled (or
+// undecided) zipkin-go span, with the inherited baggage.
+func (t *otTracer) wrap(zs zipkinSpan, baggage map[string]string) *otSpan {
+	zc := zs.span.Context()
 	if t.stats != nil && (zc.Debug || (zc.Sampled != nil && *zc.Sampled)) {
 		t.stats.Started(1)
 	}
-	s := &otSpan{inner: span, tracer: t}
-	s.first = spanContext{zipkin: zc, boxed: boxed, baggage: baggage}
+	s := &otSpan{direct: zs, tracer: t}
+	s.inner = &s.direct
+	s.first = spanContext{zipkin: zc, baggage: baggage}
 	s.ctx.Store(&s.first)
 	return s
 }

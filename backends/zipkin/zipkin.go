@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	zipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"
 	zipkingo "github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter"
@@ -225,7 +224,7 @@ func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Contex
 		statsFn = func() tracer.Stats { return merge(src.Stats(), stats.Stats(), closed.Load()) }
 	}
 	return &tracer.Instance{
-		Tracer:    &otTracer{inner: zipkinot.Wrap(ztr), stats: stats, decide: newDecider(cfg.SampleRate, sampler)},
+		Tracer:    &otTracer{ztr: ztr, stats: stats, decide: newDecider(cfg.SampleRate, sampler)},
 		Converter: converter{},
 		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
 			err := closeFn(ctx, guard)
