@@ -259,9 +259,12 @@ func (t *Tracer) Stats() tracer.Stats {
 	return t.stats()
 }
 
-// Unwrap returns the backend's own tracer (for example a jaeger-client-go
-// tracer), for code that needs vendor features. It injects and extracts
-// only the backend's native format, whatever TRACER_PROPAGATION says.
+// Unwrap returns the backend's own tracer, for code that needs vendor
+// features. It injects and extracts only the backend's native format,
+// whatever TRACER_PROPAGATION says. Where that tracer wraps the vendor's
+// client (the jaeger backend's does, to handle unsampled spans itself),
+// its own Unwrap method returns the client (a jaeger-client-go
+// *jaeger.Tracer).
 func (t *Tracer) Unwrap() opentracing.Tracer { return t.ot }
 
 // StartSpan implements opentracing.Tracer.

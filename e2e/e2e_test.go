@@ -195,7 +195,8 @@ func fromJaeger(traces []jaegertest.Trace, runID string) []span {
 
 // TestJaegerCollector runs the example against one real Jaeger v2, once per
 // way into it: the jaeger backend over the UDP agent port and over the HTTP
-// collector, and the zipkin backend into Jaeger's Zipkin receiver.
+// collector, and the zipkin backend into Jaeger's Zipkin receiver, in JSON
+// and in proto3.
 func TestJaegerCollector(t *testing.T) {
 	j := jaegertest.Start(t)
 	tests := []struct {
@@ -207,6 +208,7 @@ func TestJaegerCollector(t *testing.T) {
 		{"jaeger-http-collector", map[string]string{"TRACER_BACKEND": "jaeger", "JAEGER_ENDPOINT": j.CollectorURL,
 			"JAEGER_TRACEID_128BIT": "true"}},
 		{"zipkin", map[string]string{"TRACER_BACKEND": "zipkin", "ZIPKIN_ENDPOINT": j.ZipkinURL}},
+		{"zipkin-proto3", map[string]string{"TRACER_BACKEND": "zipkin", "ZIPKIN_ENDPOINT": j.ZipkinURL, "ZIPKIN_ENCODING": "proto3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,6 +21,10 @@
 //	                                                            user:password@ is sent as basic auth)
 //	ZIPKIN_TIMEOUT         5s                                   bound on each request to the collector
 //	ZIPKIN_BATCH_INTERVAL  1s                                   longest a finished span waits to be sent
+//	ZIPKIN_ENCODING        json                                 json (JSON v2) or proto3 (Zipkin's protobuf
+//	                                                            ListOfSpans: cheaper to encode and decode;
+//	                                                            Zipkin 2.8+, Jaeger, the OpenTelemetry
+//	                                                            Collector take it)
 //
 // Errors for invalid settings name the variable, its value and what is
 // accepted; a URL's user information and query string are never printed.

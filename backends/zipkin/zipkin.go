@@ -7,11 +7,13 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	zipkingo "github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/proto/zipkin_proto3"
 	"github.com/openzipkin/zipkin-go/reporter"
 	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 
@@ -39,6 +41,21 @@ const (
 	// EnvBatchInterval is the longest a finished span waits before it is
 	// sent: a Go duration. Default [DefaultBatchInterval].
 	EnvBatchInterval = "ZIPKIN_BATCH_INTERVAL"
+	// EnvEncoding selects how spans are encoded: json (the default) or
+	// proto3.
+	EnvEncoding = "ZIPKIN_ENCODING"
+)
+
+// The span encodings of Zipkin's v2 API, as ZIPKIN_ENCODING names them.
+const (
+	// EncodingJSON is JSON v2 (Content-Type application/json), which
+	// every Zipkin-compatible collector takes.
+	EncodingJSON = "json"
+	// EncodingProto3 is Zipkin's proto3 ListOfSpans (Content-Type
+	// application/x-protobuf), taken by Zipkin 2.8 and later, Jaeger's
+	// Zipkin receiver and the OpenTelemetry Collector's: cheaper to encode
+	// and to decode.
+	EncodingProto3 = "proto3"
 )
 
 // Defaults for the zero values of [Options].
@@ -65,6 +82,9 @@ type Options struct {
 	// [DefaultBatchInterval].
 	BatchInterval time.Duration
 
+	// Encoding is [EncodingJSON] or [EncodingProto3]. Empty means JSON.
+	Encoding string
+
 	// Logger receives the reporter's complaints: failed requests and spans
 	// dropped because more than 1000 were waiting. Nil means standard
 	// error. The endpoint's user information and query string never
@@ -88,6 +108,9 @@ func OptionsFromConfig(cfg tracer.Config) (Options, error) {
 		return Options{}, err
 	}
 	if opts.BatchInterval, err = envconf.Duration(cfg.Get, EnvBatchInterval, DefaultBatchInterval); err != nil {
+		return Options{}, err
+	}
+	if opts.Encoding, err = envconf.OneOf(cfg.Get, EnvEncoding, EncodingJSON, EncodingJSON, EncodingProto3); err != nil {
 		return Options{}, err
 	}
 	return opts, nil
@@ -121,6 +144,16 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	var serializer reporter.SpanSerializer
+	switch strings.ToLower(opts.Encoding) {
+	case "", EncodingJSON:
+		serializer = reporter.JSONSerializer{}
+	case EncodingProto3:
+		serializer = zipkin_proto3.SpanSerializer{}
+	default:
+		return nil, fmt.Errorf("zipkin: %w", envconf.Invalid("zipkin.Options.Encoding", opts.Encoding,
+			"one of "+EncodingJSON+", "+EncodingProto3))
+	}
 	// Checked before the reporter starts its goroutines.
 	if _, err := newSampler(cfg.SampleRate); err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
@@ -151,7 +184,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		zipkinhttp.Timeout(timeout),
 		zipkinhttp.BatchInterval(interval),
 		zipkinhttp.MaxBacklog(queue),
-		zipkinhttp.Serializer(countingSerializer{SpanSerializer: reporter.JSONSerializer{}, batch: batch}),
+		zipkinhttp.Serializer(countingSerializer{SpanSerializer: serializer, batch: batch}),
 		zipkinhttp.Logger(newLogTap(logger, stats)),
 	)
 	// Closing sends the spans still buffered. Once the caller's deadline

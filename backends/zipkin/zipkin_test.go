@@ -682,13 +682,16 @@ func TestOptionsFromConfig(t *testing.T) {
 		wantErr string   // substring naming the setting
 		secrets []string // must not appear in the error
 	}{
-		{name: "defaults", give: nil, want: Options{Endpoint: DefaultEndpoint, Timeout: DefaultTimeout, BatchInterval: DefaultBatchInterval}},
+		{name: "defaults", give: nil, want: Options{Endpoint: DefaultEndpoint, Timeout: DefaultTimeout, BatchInterval: DefaultBatchInterval, Encoding: EncodingJSON}},
 		{name: "all set", give: map[string]string{EnvEndpoint: " https://zipkin.example:9411/api/v2/spans ", EnvTimeout: "250ms", EnvBatchInterval: "2s"},
-			want: Options{Endpoint: "https://zipkin.example:9411/api/v2/spans", Timeout: 250 * time.Millisecond, BatchInterval: 2 * time.Second}},
+			want: Options{Endpoint: "https://zipkin.example:9411/api/v2/spans", Timeout: 250 * time.Millisecond, BatchInterval: 2 * time.Second, Encoding: EncodingJSON}},
+		{name: "proto3", give: map[string]string{EnvEncoding: " PROTO3 "},
+			want: Options{Endpoint: DefaultEndpoint, Timeout: DefaultTimeout, BatchInterval: DefaultBatchInterval, Encoding: EncodingProto3}},
+		{name: "bad encoding", give: map[string]string{EnvEncoding: "thrift"}, wantErr: `ZIPKIN_ENCODING="thrift": want one of json, proto3`},
 		{name: "credentials kept", give: map[string]string{EnvEndpoint: "http://u:p@zipkin/api/v2/spans?x=1"},
-			want: Options{Endpoint: "http://u:p@zipkin/api/v2/spans?x=1", Timeout: DefaultTimeout, BatchInterval: DefaultBatchInterval}},
+			want: Options{Endpoint: "http://u:p@zipkin/api/v2/spans?x=1", Timeout: DefaultTimeout, BatchInterval: DefaultBatchInterval, Encoding: EncodingJSON}},
 		{name: "empty is unset", give: map[string]string{EnvEndpoint: "  "},
-			want: Options{Endpoint: DefaultEndpoint, Timeout: DefaultTimeout, BatchInterval: DefaultBatchInterval}},
+			want: Options{Endpoint: DefaultEndpoint, Timeout: DefaultTimeout, BatchInterval: DefaultBatchInterval, Encoding: EncodingJSON}},
 		{name: "bad scheme", give: map[string]string{EnvEndpoint: "ftp://zipkin/api"}, wantErr: `ZIPKIN_ENDPOINT="ftp://zipkin/api": want an absolute http:// or https:// URL`},
 		{name: "no scheme", give: map[string]string{EnvEndpoint: "zipkin:9411"}, wantErr: "ZIPKIN_ENDPOINT"},
 		{name: "secret redacted", give: map[string]string{EnvEndpoint: "https://bob:pa55word@/api?token=hunter2"}, wantErr: "ZIPKIN_ENDPOINT", secrets: []string{"pa55word", "hunter2"}},
@@ -732,6 +735,7 @@ func TestNewOptionErrors(t *testing.T) {
 		{"endpoint secret", Options{Endpoint: "gopher://u:s3cret@x?token=hunter2"}, "zipkin.Options.Endpoint"},
 		{"negative timeout", Options{Timeout: -time.Second}, `zipkin.Options.Timeout="-1s"`},
 		{"negative interval", Options{BatchInterval: -time.Second}, `zipkin.Options.BatchInterval="-1s"`},
+		{"unknown encoding", Options{Encoding: "thrift"}, `zipkin.Options.Encoding="thrift": want one of json, proto3`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,7 +52,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds; each runs every backend once")
 	concurrency := flag.Int("concurrency", 8, "concurrent clients")
 	backends := flag.String("backends", "off,jaeger,jaeger-agent,zipkin,lightstep",
-		"comma-separated backends: TRACER_BACKEND values (jaeger reports to the HTTP collector), jaeger-agent (UDP agent protocol), off (unset)")
+		"comma-separated backends: TRACER_BACKEND values (jaeger reports to the HTTP collector), jaeger-agent (UDP agent protocol), zipkin-proto3 (ZIPKIN_ENCODING=proto3), off (unset)")
 	flag.Parse()
 	if *jaegerBin == "" {
 		log.Fatal("no Jaeger binary: set -jaeger or POLYTRACE_JAEGER_BIN (bash tools/jaeger/build.sh prints one)")
@@ -172,13 +172,16 @@ func (r *run) env(b string) ([]string, error) {
 		return env, nil
 	case "zipkin":
 		env = append(env, "ZIPKIN_ENDPOINT="+r.jaeger.zipkinURL())
+	case "zipkin-proto3":
+		env = append(env, "ZIPKIN_ENDPOINT="+r.jaeger.zipkinURL(), "ZIPKIN_ENCODING=proto3", "TRACER_BACKEND=zipkin")
+		return env, nil
 	case "lightstep":
 		env = append(env, "LIGHTSTEP_ACCESS_TOKEN=loadgen", "LIGHTSTEP_COLLECTOR_HOST=127.0.0.1",
 			"LIGHTSTEP_COLLECTOR_PORT="+strconv.Itoa(r.lightstep.port), "LIGHTSTEP_COLLECTOR_PLAINTEXT=true", "LIGHTSTEP_TRANSPORT=http")
 	case "otel":
 		env = append(env, "OTEL_EXPORTER_OTLP_ENDPOINT=http://"+r.jaeger.otlpHTTPAddr(), "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf")
 	default:
-		return nil, fmt.Errorf("unknown backend %q: want off, jaeger, jaeger-agent, zipkin, lightstep or otel", b)
+		return nil, fmt.Errorf("unknown backend %q: want off, jaeger, jaeger-agent, zipkin, zipkin-proto3, lightstep or otel", b)
 	}
 	return append(env, "TRACER_BACKEND="+b), nil
 }
@@ -413,7 +416,7 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 func (r *run) checkDelivered(backends []string) error {
 	for _, b := range backends {
 		switch strings.TrimSpace(b) {
-		case "jaeger", "jaeger-agent", "zipkin", "otel":
+		case "jaeger", "jaeger-agent", "zipkin", "zipkin-proto3", "otel":
 			for _, svc := range []string{"checkout", "inventory"} {
 				resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/traces?service=%s&limit=1", r.jaeger.queryHTTP, svc))
 				if err != nil {
