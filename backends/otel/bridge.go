@@ -21,11 +21,13 @@ import (
 // it lacks: the Binary format, spans whose Tracer() is this tracer (the
 // bridge's own lack Binary too), a warning when span.kind is set after
 // a span started (OpenTelemetry fixes a span's kind at its start; the
-// bridge ignores it silently), and light spans for traces that are not
-// sampled (see unsampled.go).
+// bridge ignores it silently), light spans for traces that are not
+// sampled (see unsampled.go), and spans driving the SDK directly for the
+// others started with plain options (see span.go).
 type otTracer struct {
 	bridge   *otbridge.BridgeTracer
 	provider *otbridge.TracerProvider
+	sdk      trace.Tracer                  // the SDK's tracer, which the bridge's wraps
 	prop     propagation.TextMapPropagator // as configured; the bridge has it wrapped in a bridgePropagator
 	sampler  sdktrace.Sampler              // as configured, for tests
 	decide   decider
@@ -44,10 +46,15 @@ var (
 // one (the bridge alone would make a FollowsFrom reference a mere link, so
 // the span would start a new trace); other references become links.
 // References to span contexts of other tracers are ignored. A span whose
-// trace is known not to be sampled is an unsampledSpan (see unsampled.go).
+// trace is known not to be sampled is an unsampledSpan (see unsampled.go);
+// other spans started with plain options are sampledSpans (see span.go);
+// the rest go through the bridge.
 func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
-	if plain, parent := classify(opts); plain && t.decide.unsampled(parent) {
-		return t.startUnsampled(parent)
+	if plain, parent := classify(opts); plain {
+		if t.decide.unsampled(parent) {
+			return t.startUnsampled(parent)
+		}
+		return t.startSampled(operationName, parent, opts)
 	}
 	var so opentracing.StartSpanOptions
 	for _, o := range opts {
@@ -59,7 +66,7 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 		if !ok {
 			continue
 		}
-		if _, ok := c.(*unsampledContext); ok {
+		if _, ok := c.(*lightContext); ok {
 			light = true
 		}
 		switch {
@@ -92,7 +99,7 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 			refs = append(refs, so.References...)
 		}
 		for i, ref := range refs {
-			if c, ok := ref.ReferencedContext.(*unsampledContext); ok {
+			if c, ok := ref.ReferencedContext.(*lightContext); ok {
 				refs[i].ReferencedContext = t.bridgeContext(c)
 			}
 		}
@@ -126,8 +133,8 @@ func (t *otTracer) Inject(sc opentracing.SpanContext, format, carrier interface{
 
 // inject is Inject for the formats the bridge knows.
 func (t *otTracer) inject(sc opentracing.SpanContext, format, carrier interface{}) error {
-	if c, ok := sc.(*unsampledContext); ok && c != nil {
-		return t.injectUnsampled(c, format, carrier)
+	if c, ok := sc.(*lightContext); ok && c != nil {
+		return t.injectLight(c, format, carrier)
 	}
 	return t.bridge.Inject(sc, format, carrier)
 }
@@ -163,6 +170,9 @@ func (t *otTracer) ContextWithSpanHook(ctx context.Context, span opentracing.Spa
 	case *unsampledSpan:
 		// The span is its own non-recording OpenTelemetry span.
 		return trace.ContextWithSpan(ctx, s)
+	case *sampledSpan:
+		// What the bridge's hook does for its spans.
+		return trace.ContextWithSpan(ctx, s.span)
 	case *otSpan:
 		span = s.Span
 	}
@@ -177,6 +187,14 @@ type otSpan struct {
 
 func (s *otSpan) Tracer() opentracing.Tracer { return s.tracer }
 
+// warnKind warns, once per tracer, that span.kind set after a span
+// started is ignored.
+func (t *otTracer) warnKind() {
+	t.kindOnce.Do(func() {
+		t.warn.print("span.kind set after the span started is ignored: give it as a start option, such as ext.SpanKindRPCClient")
+	})
+}
+
 func (s *otSpan) SetOperationName(name string) opentracing.Span {
 	s.Span.SetOperationName(name)
 	return s
@@ -187,9 +205,7 @@ func (s *otSpan) SetOperationName(name string) opentracing.Span {
 // it is ignored, with one warning per tracer.
 func (s *otSpan) SetTag(key string, value interface{}) opentracing.Span {
 	if key == string(ext.SpanKind) {
-		s.tracer.kindOnce.Do(func() {
-			s.tracer.warn.print("span.kind set after the span started is ignored: give it as a start option, such as ext.SpanKindRPCClient")
-		})
+		s.tracer.warnKind()
 		return s
 	}
 	s.Span.SetTag(key, value)

@@ -81,6 +81,18 @@
 // OpenTelemetry spans started there join the trace, unsampled too; its
 // tags, logs and name are dropped, and Instance.Stats does not count it.
 //
+// # Sampled traces
+//
+// The other spans started with plain OpenTracing options (Tag, Tags,
+// StartTime, SpanReference: what ginmw and most code pass) do not go
+// through the bridge either: the backend starts the SDK span itself and
+// drives it exactly as the bridge would (same kind, attributes and their
+// types, status, events, links, parent, baggage and injected headers; a
+// test runs the same scenarios through both and compares what the
+// exporter receives). This spares the bridge's per-span conversions: a
+// server span costs 7 allocations instead of 23, with none per tag. Spans
+// started with options of other types go through the bridge.
+//
 // # The process environment
 //
 // The OpenTelemetry SDK and OTLP exporters read OTEL_* variables from the

@@ -12,7 +12,7 @@ import (
 
 // extract is Extract for the formats the bridge knows. The configured
 // propagator reads the carrier once: a request without a trace context
-// costs no allocation, an unsampled context becomes an unsampledContext
+// costs no allocation, an unsampled context becomes a lightContext
 // (when the sampler keeps the decision, so that its children are
 // unsampledSpans), and a sampled one is handed to the bridge, which makes
 // it a span context of its own, as it would have. Carriers the
@@ -37,7 +37,7 @@ func (t *otTracer) extract(format, carrier interface{}) (opentracing.SpanContext
 	case !sc.IsValid():
 		return nil, opentracing.ErrSpanContextNotFound // as the bridge says
 	case !sc.IsSampled() && t.decide.parents:
-		return &unsampledContext{SpanContext: sc, bag: baggage.FromContext(ctx)}, nil
+		return &lightContext{SpanContext: sc, bag: baggage.FromContext(ctx)}, nil
 	}
 	return t.bridge.Extract(opentracing.TextMap, &extracted{ctx: ctx})
 }

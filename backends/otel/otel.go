@@ -153,7 +153,11 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	tp := otbridge.NewTracerProvider(bt, provider)
 	bt.SetOpenTelemetryTracer(tp.Tracer(instrumentationName))
 
-	t := &otTracer{bridge: bt, provider: tp, prop: prop, sampler: sampler, decide: decide, warn: warnings}
+	// The bridge's tracer wraps this one, which the SDK's provider returns
+	// for the same name: spans started through either have the same
+	// instrumentation scope.
+	sdkTracer := provider.Tracer(instrumentationName)
+	t := &otTracer{bridge: bt, provider: tp, sdk: sdkTracer, prop: prop, sampler: sampler, decide: decide, warn: warnings}
 	inst := &tracer.Instance{
 		Tracer: t,
 		Shutdown: shutdown.Bounded(func(ctx context.Context) error {

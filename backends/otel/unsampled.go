@@ -32,11 +32,11 @@ import (
 // Plain opentracing options (Tag, Tags, StartTime, SpanReference) are read
 // as they are, without applying them, which would build a map of the tags;
 // options of other types are applied first, as for the bridge. A span
-// that is sampled, or whose sampling is up to the SDK, goes to the bridge
-// as before; unsampled span contexts among its references are first
-// turned into the bridge's (see bridgeContext). Extract makes an inbound
-// unsampled context an unsampledContext too (see extract.go), and Inject
-// writes one with the configured propagator, as the bridge would.
+// that is sampled, or whose sampling is up to the SDK, is a sampledSpan
+// (see span.go), or goes through the bridge when its options are not
+// plain. Extract makes an inbound unsampled context a lightContext
+// too (see extract.go), and Inject writes one with the configured
+// propagator, as the bridge would.
 
 // decider is what the backend knows of the sampler it gave the SDK.
 type decider struct {
@@ -61,8 +61,8 @@ func (d decider) unsampled(parent otelContext) bool {
 	return !parent.TraceFlags().IsSampled()
 }
 
-// otelContext is a span context of this backend: the bridge's, or an
-// unsampledContext. Both carry an OpenTelemetry span context.
+// otelContext is a span context of this backend: the bridge's, or a
+// lightContext. Both carry an OpenTelemetry span context.
 type otelContext interface {
 	opentracing.SpanContext
 	TraceID() trace.TraceID
@@ -113,12 +113,14 @@ func classify(opts []opentracing.StartSpanOption) (plain bool, parent otelContex
 type unsampledSpan struct {
 	embedded.Span // trace.Span's marker; never called
 	tracer        *otTracer
-	ctx           unsampledContext
+	ctx           lightContext
 }
 
-// unsampledContext is the span context of an unsampledSpan. As the
-// bridge's, it is updated in place by SetBaggageItem.
-type unsampledContext struct {
+// lightContext is the span context of the backend's own spans
+// (unsampledSpan, sampledSpan) and of an inbound unsampled trace. The
+// bridge does not know it: bridgeContext converts it for the bridge. As
+// the bridge's, it is updated in place by SetBaggageItem.
+type lightContext struct {
 	trace.SpanContext // immutable
 
 	mu  sync.Mutex
@@ -128,7 +130,7 @@ type unsampledContext struct {
 var (
 	_ opentracing.Span = (*unsampledSpan)(nil)
 	_ trace.Span       = (*unsampledSpan)(nil)
-	_ otelContext      = (*unsampledContext)(nil)
+	_ otelContext      = (*lightContext)(nil)
 )
 
 func init() {
@@ -149,7 +151,7 @@ func (t *otTracer) startUnsampled(parent otelContext) *unsampledSpan {
 		cfg.TraceID = parent.TraceID()
 		cfg.TraceFlags = parent.TraceFlags() &^ trace.FlagsSampled
 		cfg.TraceState = parent.TraceState()
-		if p, ok := parent.(*unsampledContext); ok {
+		if p, ok := parent.(*lightContext); ok {
 			s.ctx.bag = p.baggage()
 		} else {
 			c := &s.ctx // not yet shared: no lock
@@ -196,7 +198,13 @@ func withItem(bag baggage.Baggage, key, value string) baggage.Baggage {
 	return bag
 }
 
-func (c *unsampledContext) baggage() baggage.Baggage {
+func (c *lightContext) setItem(key, value string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bag = withItem(c.bag, key, value)
+}
+
+func (c *lightContext) baggage() baggage.Baggage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.bag
@@ -204,7 +212,7 @@ func (c *unsampledContext) baggage() baggage.Baggage {
 
 // ForeachBaggageItem implements opentracing.SpanContext. handler runs on a
 // snapshot, without the lock: it may set baggage on the span.
-func (c *unsampledContext) ForeachBaggageItem(handler func(k, v string) bool) {
+func (c *lightContext) ForeachBaggageItem(handler func(k, v string) bool) {
 	for _, m := range c.baggage().Members() {
 		if !handler(m.Key(), m.Value()) {
 			return
@@ -218,9 +226,7 @@ func (s *unsampledSpan) Context() opentracing.SpanContext { return &s.ctx }
 func (s *unsampledSpan) Tracer() opentracing.Tracer       { return s.tracer }
 
 func (s *unsampledSpan) SetBaggageItem(key, value string) opentracing.Span {
-	s.ctx.mu.Lock()
-	defer s.ctx.mu.Unlock()
-	s.ctx.bag = withItem(s.ctx.bag, key, value)
+	s.ctx.setItem(key, value)
 	return s
 }
 
@@ -255,10 +261,10 @@ func (s *unsampledSpan) SetStatus(codes.Code, string)            {}
 func (s *unsampledSpan) SetName(string)                          {}
 func (s *unsampledSpan) SetAttributes(...attribute.KeyValue)     {}
 
-// injectUnsampled is Inject for an unsampledContext, which the bridge does
+// injectLight is Inject for a lightContext, which the bridge does
 // not accept: what the bridge's Inject does for its own span contexts,
 // with the same carriers and errors.
-func (t *otTracer) injectUnsampled(c *unsampledContext, format, carrier interface{}) error {
+func (t *otTracer) injectLight(c *lightContext, format, carrier interface{}) error {
 	var tc propagation.TextMapCarrier
 	switch format {
 	case opentracing.HTTPHeaders:
@@ -322,7 +328,7 @@ func (c *writerCarrier) each(f func(k, v string)) {
 // types, and would start a new trace instead. This costs a few
 // allocations, only for spans started with option types classify does not
 // read.
-func (t *otTracer) bridgeContext(c *unsampledContext) opentracing.SpanContext {
+func (t *otTracer) bridgeContext(c *lightContext) opentracing.SpanContext {
 	otelSpan := trace.SpanFromContext(trace.ContextWithSpanContext(context.Background(), c.SpanContext))
 	span := opentracing.SpanFromContext(t.bridge.ContextWithBridgeSpan(context.Background(), otelSpan))
 	if span == nil { // not a bridge that behaves as documented

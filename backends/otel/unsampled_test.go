@@ -182,8 +182,8 @@ func TestUserSamplerDecides(t *testing.T) {
 	inst, mem := newRecorded(t, tracer.Config{}, Options{Sampler: sdktrace.AlwaysSample()})
 	tr := inst.Tracer
 	sc := extract(t, tr, inbound("00"))
-	if _, ok := sc.(*unsampledContext); ok {
-		t.Error("Extract gave an unsampledContext for a sampler that may sample its children")
+	if _, ok := sc.(*lightContext); ok {
+		t.Error("Extract gave a lightContext for a sampler that may sample its children")
 	}
 	child := tr.StartSpan("child", opentracing.ChildOf(sc))
 	if isLight(child) {
@@ -204,7 +204,7 @@ func TestUnsampledInject(t *testing.T) {
 	defer flushed(t, inst, mem)
 	tr := inst.Tracer.(*otTracer)
 	span := tr.StartSpan("s").SetBaggageItem("tenant", "acme")
-	c := span.Context().(*unsampledContext)
+	c := span.Context().(*lightContext)
 	bridged := tr.bridgeContext(c)
 
 	carriers := []struct {
@@ -276,7 +276,7 @@ func TestBridgeContext(t *testing.T) {
 }
 
 // TestExtractUnsampled: an inbound unsampled context extracts as an
-// unsampledContext, whose children are light spans of the inbound trace.
+// lightContext, whose children are light spans of the inbound trace.
 func TestExtractUnsampled(t *testing.T) {
 	inst, mem := newRecorded(t, tracer.Config{}, Options{})
 	defer flushed(t, inst, mem)
@@ -285,7 +285,7 @@ func TestExtractUnsampled(t *testing.T) {
 		name    string
 		format  interface{}
 		carrier interface{}
-		light   bool // an unsampledContext; else the bridge's, which adapts the carrier
+		light   bool // a lightContext; else the bridge's, which adapts the carrier
 	}{
 		{"HTTPHeaders", opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(inbound("00")), true},
 		{"HTTPHeaders, TextMapCarrier", opentracing.HTTPHeaders, opentracing.TextMapCarrier{"traceparent": "00-" + inTrace + "-" + inSpan + "-00", "tracestate": "vendor=opaque", "baggage": "tenant=acme"}, false},
@@ -297,7 +297,7 @@ func TestExtractUnsampled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, light := sc.(*unsampledContext); light != tt.light {
+			if _, light := sc.(*lightContext); light != tt.light {
 				t.Errorf("extracted a %T", sc)
 			}
 			got, ok := SpanContext(sc)
