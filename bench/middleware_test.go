@@ -49,11 +49,9 @@ import (
 //   - ginmw-noop: ginmw on polytrace.New("noop"), tracing off.
 //   - ginmw-<backend>-sampled / -unsampled: ginmw on the polytrace backend
 //     with the sample rate 1 or 0 (TRACER_SAMPLE_RATE), built through the
-//     backend's New with its reporter pointed at an in-process sink.
-//     The otel backend has no in-process exporter option: it exports OTLP
-//     over HTTP to a local server that discards the requests, in the
-//     background (batch span processor), so its export work shows in
-//     cpu-ns/op but no network wait in ns/op.
+//     backend's New with its reporter pointed at an in-process sink
+//     (jaeger Options.Sender, zipkin NewWithReporter, lightstep
+//     Options.Collector, otel Options.Exporter).
 //   - otelgin: otelgin on the OpenTelemetry SDK, always-on sampler, batch
 //     span processor to an exporter that drops the spans.
 //   - seed-otel: the minimal middleware (as seed-<vendor>) on the
@@ -294,12 +292,12 @@ func newSubject(b *testing.B, mw string) subject {
 		}
 		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
 	case "ginmw-otel-sampled", "ginmw-otel-unsampled":
-		sink := newOTLPSink(b)
-		cfg, want := sampled, interface{ Load() int64 }(&sink.requests)
+		sink := &otelSink{}
+		cfg, want := sampled, interface{ Load() int64 }(&sink.spans)
 		if mw == "ginmw-otel-unsampled" {
 			cfg, want = unsampled, nil
 		}
-		inst, err := otel.New(cfg, otel.Options{Protocol: otel.ProtocolHTTPProtobuf, Endpoint: sink.url})
+		inst, err := otel.New(cfg, otel.Options{Exporter: sink})
 		if err != nil {
 			b.Fatal(err)
 		}

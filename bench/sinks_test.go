@@ -2,11 +2,7 @@ package bench
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
-	"testing"
 
 	"github.com/lightstep/lightstep-tracer-common/golang/gogo/collectorpb"
 	"github.com/openzipkin/zipkin-go/model"
@@ -52,24 +48,3 @@ type zipkinSink struct{ spans atomic.Int64 }
 
 func (s *zipkinSink) Send(model.SpanModel) { s.spans.Add(1) }
 func (s *zipkinSink) Close() error         { return nil }
-
-// otlpSink is an OTLP/HTTP endpoint on a local port that reads and drops
-// every export request, for the otel backend, whose exporter cannot be
-// replaced. It is closed when b ends.
-type otlpSink struct {
-	url      string
-	requests atomic.Int64
-}
-
-func newOTLPSink(b *testing.B) *otlpSink {
-	s := &otlpSink{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		s.requests.Add(1)
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		w.WriteHeader(http.StatusOK) // an empty ExportTraceServiceResponse
-	}))
-	b.Cleanup(srv.Close)
-	s.url = srv.URL + "/v1/traces"
-	return s
-}

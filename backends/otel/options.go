@@ -198,6 +198,13 @@ type Options struct {
 	// means [DefaultMaxExportBatchSize], or the queue size if smaller.
 	MaxExportBatchSize int
 
+	// Exporter, when set, receives the finished spans in place of the
+	// OTLP exporter that Protocol, Endpoint and the other transport
+	// fields describe (they are then unused), behind the same batching,
+	// counting and shutdown: for a transport of one's own, or a benchmark
+	// that keeps the network out. Stats count what it accepts.
+	Exporter sdktrace.SpanExporter `json:"-"`
+
 	// Propagator reads and writes span contexts for Inject and Extract
 	// with the TextMap, HTTPHeaders and Binary formats. Nil means the
 	// formats of tracer.Config.Propagation (TRACER_PROPAGATION) when set,

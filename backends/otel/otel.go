@@ -59,7 +59,7 @@ func Open(cfg tracer.Config) (*tracer.Instance, error) {
 // for OpenTelemetry instrumentation whose spans nest with the OpenTracing
 // ones.
 func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
-	return build(cfg, opts, nil)
+	return build(cfg, opts, opts.Exporter)
 }
 
 // build is New with the OTLP exporter replaceable for tests (nil means
