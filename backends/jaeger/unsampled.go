@@ -75,27 +75,31 @@ func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext
 
 // StartSpan implements opentracing.Tracer.
 func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
-	if parent, ok := t.unsampled(opts); ok {
-		return t.startUnsampled(operationName, parent, opts)
+	if parent, hasParent, ok := t.unsampled(opts); ok {
+		return t.startUnsampled(operationName, parent, hasParent, opts)
 	}
 	return t.client.StartSpan(operationName, opts...)
 }
 
 // unsampled reports whether a span started with opts belongs to a trace
-// known not to be sampled, and its parent (nil for a new trace), as
+// known not to be sampled, and its parent (none for a new trace), as
 // jaeger-client-go picks it: the first ChildOf reference to a context
-// that is not empty, else the first FollowsFrom one.
-func (t *otTracer) unsampled(opts []opentracing.StartSpanOption) (parent *jaegerclient.SpanContext, ok bool) {
+// that is not empty, else the first FollowsFrom one. Contexts are
+// returned by value: a pointer to one would escape to the heap.
+func (t *otTracer) unsampled(opts []opentracing.StartSpanOption) (parent jaegerclient.SpanContext, hasParent, ok bool) {
 	if !t.light {
-		return nil, false
+		return parent, false, false
 	}
-	var follows *jaegerclient.SpanContext
+	var (
+		follows    jaegerclient.SpanContext
+		hasFollows bool
+	)
 	for _, o := range opts {
 		switch o := o.(type) {
 		case opentracing.Tag, opentracing.Tags, opentracing.StartTime:
 		case opentracing.SpanReference:
 			if o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef {
-				return nil, false // the client's own (SelfRef)
+				return parent, false, false // the client's own (SelfRef)
 			}
 			sc, isJaeger := o.ReferencedContext.(jaegerclient.SpanContext)
 			if !isJaeger {
@@ -104,31 +108,31 @@ func (t *otTracer) unsampled(opts []opentracing.StartSpanOption) (parent *jaeger
 			if !sc.IsValid() {
 				// Empty, or a debug id or baggage alone: the client makes
 				// a new trace of it, perhaps a debug one.
-				return nil, false
+				return parent, false, false
 			}
 			switch {
-			case o.Type == opentracing.ChildOfRef && parent == nil:
-				parent = &sc
-			case follows == nil:
-				follows = &sc
+			case o.Type == opentracing.ChildOfRef && !hasParent:
+				parent, hasParent = sc, true
+			case !hasFollows:
+				follows, hasFollows = sc, true
 			}
 		default:
-			return nil, false
+			return parent, false, false
 		}
 	}
-	if parent == nil {
-		parent = follows
+	if !hasParent {
+		parent, hasParent = follows, hasFollows
 	}
-	if parent == nil {
-		return nil, t.neverRoot
+	if !hasParent {
+		return parent, false, t.neverRoot
 	}
 	decided := parent.IsSamplingFinalized() || t.finalDecisions
-	return parent, decided && !parent.IsSampled() && !parent.IsDebug()
+	return parent, true, decided && !parent.IsSampled() && !parent.IsDebug()
 }
 
 // startUnsampled starts a span of a trace that is not sampled, with the
 // context jaeger-client-go would give it.
-func (t *otTracer) startUnsampled(operationName string, parent *jaegerclient.SpanContext, opts []opentracing.StartSpanOption) *unsampledSpan {
+func (t *otTracer) startUnsampled(operationName string, parent jaegerclient.SpanContext, hasParent bool, opts []opentracing.StartSpanOption) *unsampledSpan {
 	s := &unsampledSpan{tracer: t, operationName: operationName, opts: opts}
 	for _, o := range opts {
 		if st, ok := o.(opentracing.StartTime); ok {
@@ -143,7 +147,7 @@ func (t *otTracer) startUnsampled(operationName string, parent *jaegerclient.Spa
 		parentID jaegerclient.SpanID
 		baggage  map[string]string
 	)
-	if parent != nil {
+	if hasParent {
 		traceID, parentID = parent.TraceID(), parent.SpanID()
 		parent.ForeachBaggageItem(func(k, v string) bool {
 			if baggage == nil {
