@@ -240,6 +240,9 @@ func tagValue(v interface{}) string {
 	case int32:
 		return strconv.FormatInt(int64(v), 10)
 	case uint16:
+		if int(v) < len(statusText) {
+			return statusText[v] // HTTP status codes, without an allocation
+		}
 		return strconv.FormatUint(uint64(v), 10)
 	case uint32:
 		return strconv.FormatUint(uint64(v), 10)
@@ -248,6 +251,15 @@ func tagValue(v interface{}) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// statusText holds the decimal forms of 0 to 599, the range of HTTP
+// status codes, which the middleware tags as uint16 on every request.
+var statusText = func() (t [600]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
 
 func (s *zipkinSpan) SetOperationName(name string) { s.span.SetName(name) }
 

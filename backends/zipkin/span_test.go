@@ -167,7 +167,7 @@ func join(lines []string) string {
 }
 
 func TestTagValueMatchesSprint(t *testing.T) {
-	for _, v := range []interface{}{"s", "", true, false, 0, -1, 1 << 40, int64(-1 << 62), int32(-5), uint16(65535),
+	for _, v := range []interface{}{"s", "", true, false, 0, -1, 1 << 40, int64(-1 << 62), int32(-5), uint16(65535), uint16(0), uint16(200), uint16(404), uint16(599), uint16(600),
 		uint32(7), uint64(1 << 63), 1.5, float32(0.1), nil, []int{1}, errors.New("e"), ext.SpanKindRPCServerEnum} {
 		if got, want := tagValue(v), fmt.Sprint(v); got != want {
 			t.Errorf("tagValue(%#v) = %q, fmt.Sprint gives %q", v, got, want)
