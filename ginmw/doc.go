@@ -68,7 +68,8 @@
 // unsampled trace) gets only the tags given at its start: the middleware
 // skips formatting the URL, peer, status and error tags, which the backend
 // would drop, unless the span gets sampled before the handlers return
-// (sampling.priority set by an observer or a handler).
+// (sampling.priority set by an observer or a handler, on a backend that
+// honours it after the start, as jaeger does).
 //
 // # Errors
 //
