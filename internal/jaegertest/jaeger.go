@@ -269,6 +269,17 @@ func (j *Jaeger) Restart(t testing.TB) {
 // callers of Launch must call it.
 func (j *Jaeger) Close() { j.Down() }
 
+// PID returns the process id of the running Jaeger (for a load tool that
+// measures its CPU time), or 0 while it is down.
+func (j *Jaeger) PID() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.proc == nil {
+		return 0
+	}
+	return j.proc.cmd.Process.Pid
+}
+
 // Log returns the tail of Jaeger's own log, up to n lines.
 func (j *Jaeger) Log(n int) string { return j.log.Tail(n) }
 

@@ -13,6 +13,10 @@ import (
 // addresses; restarted, it is back on the same ones, with empty storage.
 func TestStopRestart(t *testing.T) {
 	j := jaegertest.Start(t)
+	first := j.PID()
+	if first <= 0 {
+		t.Fatalf("PID = %d while running, want the process id", first)
+	}
 	span := func(service string) []byte {
 		return []byte(fmt.Sprintf(`[{"traceId":"00000000000000ab","id":"00000000000000ab","name":"op","timestamp":%d,"duration":10,"localEndpoint":{"serviceName":%q}}]`,
 			time.Now().UnixMicro(), service))
@@ -28,11 +32,17 @@ func TestStopRestart(t *testing.T) {
 		}
 	}
 	j.Stop(t) // idempotent
+	if pid := j.PID(); pid != 0 {
+		t.Errorf("PID = %d after Stop, want 0", pid)
+	}
 
 	agent := j.AgentPort
 	j.Restart(t)
 	if j.AgentPort != agent {
 		t.Errorf("agent port %d after restart, want %d", j.AgentPort, agent)
+	}
+	if pid := j.PID(); pid <= 0 || pid == first {
+		t.Errorf("PID = %d after Restart, want a new process id (was %d)", pid, first)
 	}
 	post(t, j.ZipkinURL, "application/json", span("jt-after"))
 	j.WaitForTraces(t, "jt-after", spansAtLeast(1), waitTimeout)

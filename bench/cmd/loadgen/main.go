@@ -41,21 +41,24 @@ import (
 	"time"
 
 	"github.com/lightstep/lightstep-tracer-common/golang/gogo/collectorpb"
+
+	"github.com/polytrace/polytrace/internal/jaegertest"
 )
 
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("loadgen: ")
-	jaegerBin := flag.String("jaeger", os.Getenv("POLYTRACE_JAEGER_BIN"), "Jaeger v2 binary (default $POLYTRACE_JAEGER_BIN; build one with tools/jaeger/build.sh)")
+	jaegerBin := flag.String("jaeger", "", "Jaeger v2 binary (default $POLYTRACE_JAEGER_BIN; when both are unset, one is built from tools/jaeger, about 10 minutes cold)")
 	duration := flag.Duration("duration", 10*time.Second, "measured load per backend and round")
 	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured load before each measurement")
 	rounds := flag.Int("rounds", 3, "rounds; each runs every backend once")
 	concurrency := flag.Int("concurrency", 8, "concurrent clients")
-	backends := flag.String("backends", "off,jaeger,jaeger-agent,zipkin,lightstep",
+	backends := flag.String("backends", "off,jaeger,jaeger-agent,zipkin,zipkin-proto3,lightstep,otel",
 		"comma-separated backends: TRACER_BACKEND values (jaeger reports to the HTTP collector), jaeger-agent (UDP agent protocol), zipkin-proto3 (ZIPKIN_ENCODING=proto3), off (unset)")
 	flag.Parse()
-	if *jaegerBin == "" {
-		log.Fatal("no Jaeger binary: set -jaeger or POLYTRACE_JAEGER_BIN (bash tools/jaeger/build.sh prints one)")
+	if *jaegerBin != "" {
+		// internal/jaegertest reads the binary from the environment.
+		os.Setenv(jaegertest.BinaryEnv, *jaegerBin)
 	}
 	if *duration > 5*time.Minute || *rounds > 20 {
 		log.Fatal("-duration is at most 5m and -rounds at most 20")
@@ -65,7 +68,7 @@ func main() {
 	defer os.RemoveAll(r.dir)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := r.main(ctx, *jaegerBin, strings.Split(*backends, ","), *rounds); err != nil {
+	if err := r.main(ctx, strings.Split(*backends, ","), *rounds); err != nil {
 		r.cleanup()
 		log.Fatal(err)
 	}
@@ -87,7 +90,7 @@ type run struct {
 	concurrency int
 	example     string // the example binary
 
-	jaeger    jaegerPorts
+	jaeger    *jaegertest.Jaeger
 	jaegerPID int
 	lightstep *lightstepSink
 
@@ -109,7 +112,7 @@ type result struct {
 	offRPS                             float64 // tracing off, measured just before
 }
 
-func (r *run) main(ctx context.Context, jaegerBin string, backends []string, rounds int) error {
+func (r *run) main(ctx context.Context, backends []string, rounds int) error {
 	log.Printf("building the example")
 	r.example = filepath.Join(r.dir, "twoservice")
 	build := exec.CommandContext(ctx, "go", "build", "-o", r.example, "github.com/polytrace/polytrace/examples/twoservice")
@@ -117,9 +120,16 @@ func (r *run) main(ctx context.Context, jaegerBin string, backends []string, rou
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build the example: %w", err)
 	}
-	if err := r.startJaeger(ctx, jaegerBin); err != nil {
+	// An all-in-one with in-memory storage on free loopback ports, the
+	// one the end-to-end tests run.
+	began := time.Now()
+	j, err := jaegertest.Launch(r.dir)
+	if err != nil {
 		return err
 	}
+	r.jaeger, r.jaegerPID = j, j.PID()
+	log.Printf("jaeger ready in %v (query %s)", time.Since(began).Round(time.Millisecond), j.QueryURL)
+
 	sink, err := startLightstepSink()
 	if err != nil {
 		return err
@@ -165,21 +175,21 @@ func (r *run) env(b string) ([]string, error) {
 	case "off":
 		return env, nil
 	case "jaeger":
-		env = append(env, "JAEGER_ENDPOINT="+r.jaeger.collectorURL())
+		env = append(env, "JAEGER_ENDPOINT="+r.jaeger.CollectorURL)
 	case "jaeger-agent":
 		// jaeger-client-go's default transport: compact thrift over UDP.
-		env = append(env, "JAEGER_AGENT_HOST=127.0.0.1", "JAEGER_AGENT_PORT="+strconv.Itoa(r.jaeger.thriftCompact), "TRACER_BACKEND=jaeger")
+		env = append(env, "JAEGER_AGENT_HOST=127.0.0.1", "JAEGER_AGENT_PORT="+strconv.Itoa(r.jaeger.AgentPort), "TRACER_BACKEND=jaeger")
 		return env, nil
 	case "zipkin":
-		env = append(env, "ZIPKIN_ENDPOINT="+r.jaeger.zipkinURL())
+		env = append(env, "ZIPKIN_ENDPOINT="+r.jaeger.ZipkinURL)
 	case "zipkin-proto3":
-		env = append(env, "ZIPKIN_ENDPOINT="+r.jaeger.zipkinURL(), "ZIPKIN_ENCODING=proto3", "TRACER_BACKEND=zipkin")
+		env = append(env, "ZIPKIN_ENDPOINT="+r.jaeger.ZipkinURL, "ZIPKIN_ENCODING=proto3", "TRACER_BACKEND=zipkin")
 		return env, nil
 	case "lightstep":
 		env = append(env, "LIGHTSTEP_ACCESS_TOKEN=loadgen", "LIGHTSTEP_COLLECTOR_HOST=127.0.0.1",
 			"LIGHTSTEP_COLLECTOR_PORT="+strconv.Itoa(r.lightstep.port), "LIGHTSTEP_COLLECTOR_PLAINTEXT=true", "LIGHTSTEP_TRANSPORT=http")
 	case "otel":
-		env = append(env, "OTEL_EXPORTER_OTLP_ENDPOINT=http://"+r.jaeger.otlpHTTPAddr(), "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf")
+		env = append(env, "OTEL_EXPORTER_OTLP_ENDPOINT="+r.jaeger.OTLPHTTPURL, "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf")
 	default:
 		return nil, fmt.Errorf("unknown backend %q: want off, jaeger, jaeger-agent, zipkin, zipkin-proto3, lightstep or otel", b)
 	}
@@ -321,6 +331,9 @@ func (r *run) stop(cmd *exec.Cmd) {
 }
 
 func (r *run) cleanup() {
+	if r.jaeger != nil {
+		r.jaeger.Close()
+	}
 	r.mu.Lock()
 	procs := slices.Clone(r.procs)
 	r.mu.Unlock()
@@ -418,7 +431,7 @@ func (r *run) checkDelivered(backends []string) error {
 		switch strings.TrimSpace(b) {
 		case "jaeger", "jaeger-agent", "zipkin", "zipkin-proto3", "otel":
 			for _, svc := range []string{"checkout", "inventory"} {
-				resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/traces?service=%s&limit=1", r.jaeger.queryHTTP, svc))
+				resp, err := http.Get(fmt.Sprintf("%s/api/traces?service=%s&limit=1", r.jaeger.QueryURL, svc))
 				if err != nil {
 					return err
 				}
