@@ -16,6 +16,7 @@ import (
 	"github.com/polytrace/polytrace/backends/noop"
 	_ "github.com/polytrace/polytrace/backends/otel"
 	_ "github.com/polytrace/polytrace/backends/stdout"
+	_ "github.com/polytrace/polytrace/backends/ui"
 	_ "github.com/polytrace/polytrace/backends/zipkin"
 
 	"github.com/polytrace/polytrace/internal/envconf"

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter"
 
+	"github.com/polytrace/polytrace/backends/zipkin"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -185,29 +185,12 @@ func encode(s model.SpanModel) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// logs turns Zipkin annotations back into log records. The tracer writes
-// each field of a record as one annotation "key:value" stamped with the
-// record's time, so consecutive annotations with equal times form one
-// record, unless a key repeats, which starts the next record. An annotation
-// without a colon (from a non-OpenTracing source) becomes the field event.
+// logs turns Zipkin annotations back into log records (see
+// zipkin.LogRecords), with times in RFC 3339.
 func logs(annotations []model.Annotation) []logRecord {
 	var records []logRecord
-	for i, a := range annotations {
-		key, value, ok := strings.Cut(a.Value, ":")
-		if !ok {
-			key, value = "event", a.Value
-		}
-		newRecord := i == 0 || !a.Timestamp.Equal(annotations[i-1].Timestamp)
-		if !newRecord {
-			_, newRecord = records[len(records)-1].Fields[key]
-		}
-		if newRecord {
-			records = append(records, logRecord{
-				Time:   a.Timestamp.UTC().Format(time.RFC3339Nano),
-				Fields: map[string]string{},
-			})
-		}
-		records[len(records)-1].Fields[key] = value
+	for _, r := range zipkin.LogRecords(annotations) {
+		records = append(records, logRecord{Time: r.Time.UTC().Format(time.RFC3339Nano), Fields: r.Fields})
 	}
 	return records
 }

@@ -9,8 +9,15 @@
 //	TRACER_BACKEND=stdout go run ./examples/twoservice
 //
 // prints each span as a JSON line; the frontend's and the backend's spans
-// share one trace_id. With -role=frontend or -role=backend it runs one
-// service until interrupted, for running them as separate processes.
+// share one trace_id. With TRACER_BACKEND=ui it prints the trace viewer's
+// address instead and keeps going until interrupted, sending a checkout
+// every -every (a slow one and a failing one now and then, so the viewer
+// has errors and latencies to show):
+//
+//	TRACER_BACKEND=ui go run ./examples/twoservice
+//
+// With -role=frontend or -role=backend it runs one service until
+// interrupted, for running them as separate processes.
 package main
 
 import (
@@ -32,6 +39,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/polytrace/polytrace"
+	"github.com/polytrace/polytrace/backends/ui"
 	"github.com/polytrace/polytrace/examples/twoservice/shop"
 	"github.com/polytrace/polytrace/tracelog"
 	"github.com/polytrace/polytrace/tracer"
@@ -42,6 +50,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (frontend or backend role)")
 	backendURL := flag.String("backend-url", "http://127.0.0.1:8081", "inventory backend base URL (frontend role)")
 	requests := flag.Int("requests", 3, "checkout requests to send (both role)")
+	every := flag.Duration("every", time.Second, "with TRACER_BACKEND=ui (both role): after -requests, send a checkout this often until interrupted")
 	flag.Parse()
 	gin.SetMode(gin.ReleaseMode)
 	log.SetOutput(os.Stderr)
@@ -53,7 +62,7 @@ func main() {
 	var err error
 	switch *role {
 	case "both":
-		err = runBoth(*requests)
+		err = runBoth(*requests, *every)
 	case "frontend", "backend":
 		err = runOne(*role, *addr, *backendURL)
 	default:
@@ -77,7 +86,7 @@ func newTracer(service string) (*polytrace.Tracer, error) {
 	return polytrace.New(backend, cfg)
 }
 
-func runBoth(requests int) error {
+func runBoth(requests int, every time.Duration) error {
 	backendTracer, err := newTracer("inventory")
 	if err != nil {
 		return err
@@ -98,14 +107,36 @@ func runBoth(requests int) error {
 	log.Printf("tracing with %s; frontend on %s, backend on %s", frontendTracer.Backend(), frontend.Addr, backend.Addr)
 
 	for i := 0; i < requests; i++ {
-		resp, err := http.Get(fmt.Sprintf("http://%s/checkout/sku-%d", frontend.Addr, i))
-		if err != nil {
+		if err := checkout(frontend.Addr, fmt.Sprintf("sku-%d", i)); err != nil {
 			return err
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		log.Printf("GET /checkout/sku-%d: %s %s", i, resp.Status, body)
 	}
+	if viewer := ui.URL(); viewer != "" {
+		// The viewer lives as long as its tracers: keep them open.
+		log.Printf("trace viewer: %s (interrupt to stop)", viewer)
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+		tick := time.NewTicker(every)
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				tick.Stop()
+				goto done
+			case <-tick.C:
+			}
+			sku := fmt.Sprintf("sku-%d", n%10)
+			switch n % 20 {
+			case 7:
+				sku = shop.SlowSKU
+			case 13:
+				sku = shop.BrokenSKU
+			}
+			if err := checkout(frontend.Addr, sku); err != nil {
+				log.Print(err)
+			}
+		}
+	}
+done:
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -115,6 +146,19 @@ func runBoth(requests int) error {
 	logStats("checkout", frontendTracer)
 	logStats("inventory", backendTracer)
 	return err
+}
+
+// checkout sends one checkout request to the frontend at addr and logs
+// the answer.
+func checkout(addr, sku string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/checkout/%s", addr, sku))
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	log.Printf("GET /checkout/%s: %s %s", sku, resp.Status, body)
+	return nil
 }
 
 func runOne(role, addr, backendURL string) error {

@@ -49,9 +49,10 @@ type Jaeger struct {
 	OTLPHTTPURL string
 	// QueryURL is the base URL of the query API (http://127.0.0.1:N).
 	QueryURL string
+	// Query reads the query API at QueryURL.
+	*Query
 
-	log    *logBuffer
-	client *http.Client
+	log *logBuffer
 
 	bin, dir, cfgPath string
 	ports             ports
@@ -149,8 +150,8 @@ func start(bin, dir string) (*Jaeger, error) {
 		OTLPGRPCAddr: fmt.Sprintf("127.0.0.1:%d", p.otlpGRPC),
 		OTLPHTTPURL:  fmt.Sprintf("http://127.0.0.1:%d", p.otlpHTTP),
 		QueryURL:     fmt.Sprintf("http://127.0.0.1:%d", p.queryHTTP),
+		Query:        NewQuery(fmt.Sprintf("http://127.0.0.1:%d", p.queryHTTP)),
 		log:          &logBuffer{},
-		client:       &http.Client{Timeout: 10 * time.Second},
 		bin:          bin,
 		dir:          dir,
 		cfgPath:      cfgPath,

@@ -167,6 +167,20 @@ func (s Span) ParentSpanID() string {
 	return ""
 }
 
+// Query reads a query API in Jaeger's shapes: Jaeger's own, or another
+// that answers at its paths (the ui backend's viewer does), so that one
+// test reads either.
+type Query struct {
+	// URL is the API's base URL, such as http://127.0.0.1:16686.
+	URL    string
+	client *http.Client
+}
+
+// NewQuery returns a reader of the query API at url.
+func NewQuery(url string) *Query {
+	return &Query{URL: strings.TrimSuffix(url, "/"), client: &http.Client{Timeout: 10 * time.Second}}
+}
+
 // queryResponse is the envelope of every query API answer.
 type queryResponse struct {
 	Data   json.RawMessage `json:"data"`
@@ -176,8 +190,8 @@ type queryResponse struct {
 	} `json:"errors"`
 }
 
-// Services returns the names of the services Jaeger has spans from, sorted.
-func (j *Jaeger) Services(t testing.TB) []string {
+// Services returns the names of the services the API has spans from, sorted.
+func (j *Query) Services(t testing.TB) []string {
 	t.Helper()
 	s, err := j.services()
 	if err != nil {
@@ -186,7 +200,7 @@ func (j *Jaeger) Services(t testing.TB) []string {
 	return s
 }
 
-func (j *Jaeger) services() ([]string, error) {
+func (j *Query) services() ([]string, error) {
 	var s []string
 	if err := j.get("/api/services", &s); err != nil {
 		return nil, err
@@ -196,7 +210,7 @@ func (j *Jaeger) services() ([]string, error) {
 }
 
 // Traces returns up to 1000 traces of service from the last day.
-func (j *Jaeger) Traces(t testing.TB, service string) []Trace {
+func (j *Query) Traces(t testing.TB, service string) []Trace {
 	t.Helper()
 	tr, err := j.traces(service)
 	if err != nil {
@@ -205,7 +219,7 @@ func (j *Jaeger) Traces(t testing.TB, service string) []Trace {
 	return tr
 }
 
-func (j *Jaeger) traces(service string) ([]Trace, error) {
+func (j *Query) traces(service string) ([]Trace, error) {
 	now := time.Now()
 	q := url.Values{
 		"service": {service},
@@ -226,7 +240,7 @@ func (j *Jaeger) traces(service string) ([]Trace, error) {
 // returns them. Jaeger stores spans a moment after receiving them, and
 // clients send in batches, so tests should wait rather than query once. On
 // timeout it fails t, showing the services and traces it last saw.
-func (j *Jaeger) WaitForTraces(t testing.TB, service string, cond func([]Trace) bool, timeout time.Duration) []Trace {
+func (j *Query) WaitForTraces(t testing.TB, service string, cond func([]Trace) bool, timeout time.Duration) []Trace {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var (
@@ -286,8 +300,8 @@ func Summary(traces []Trace) string {
 }
 
 // get decodes the data of a query API answer at path into dst.
-func (j *Jaeger) get(path string, dst any) error {
-	resp, err := j.client.Get(j.QueryURL + path)
+func (j *Query) get(path string, dst any) error {
+	resp, err := j.client.Get(j.URL + path)
 	if err != nil {
 		return fmt.Errorf("query %s: %w", path, err)
 	}
@@ -323,7 +337,7 @@ const pageLimit = 1000
 // found in those traces to its number of distinct spans. It splits the
 // time range until no query hits the query API's trace limit, so it counts
 // any number of traces.
-func (j *Jaeger) SpanCounts(service string, start, end time.Time) (map[string]int, error) {
+func (j *Query) SpanCounts(service string, start, end time.Time) (map[string]int, error) {
 	seen := map[string]bool{} // trace id + span id
 	counts := map[string]int{}
 	var walk func(from, to time.Time, depth int) error

@@ -253,7 +253,7 @@ func fakeQuery(t *testing.T, answers ...func(w http.ResponseWriter)) (*Jaeger, *
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return &Jaeger{QueryURL: srv.URL, client: srv.Client()}, &calls
+	return &Jaeger{QueryURL: srv.URL, Query: &Query{URL: srv.URL, client: srv.Client()}}, &calls
 }
 
 const oneTrace = `{"data":[{"traceID":"t1","spans":[{"traceID":"t1","spanID":"s1","operationName":"op","processID":"p1",

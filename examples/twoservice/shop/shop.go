@@ -13,9 +13,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
 
 	"github.com/polytrace/polytrace/ginmw"
 	"github.com/polytrace/polytrace/httpclient"
@@ -26,6 +28,18 @@ type Stock struct {
 	SKU       string `json:"sku"`
 	Available int    `json:"available"`
 }
+
+// SKUs the inventory treats specially, so that traces show a slow and a
+// failing request.
+const (
+	// SlowSKU takes SlowLookup to look up.
+	SlowSKU = "slow"
+	// BrokenSKU fails: the inventory answers 500, the checkout 502.
+	BrokenSKU = "broken"
+)
+
+// SlowLookup is how long looking up SlowSKU takes.
+const SlowLookup = 150 * time.Millisecond
 
 // Backend returns the inventory service: GET /inventory/:sku answers the
 // stock of an item, looked up in a child span of the request's span.
@@ -41,7 +55,12 @@ func Backend(tr opentracing.Tracer) *gin.Engine {
 		// With slog's default handler wrapped by tracelog.NewHandler (as
 		// the example's main does), the line carries trace_id and span_id.
 		slog.InfoContext(ctx, "looking up stock", "sku", sku)
-		if sku == "broken" {
+		switch sku {
+		case SlowSKU:
+			time.Sleep(SlowLookup)
+		case BrokenSKU:
+			ext.Error.Set(span, true)
+			span.LogKV("event", "error", "message", "inventory unavailable")
 			c.String(http.StatusInternalServerError, "inventory unavailable")
 			return
 		}
