@@ -63,6 +63,7 @@ func bucketOf(d time.Duration) int {
 type Store struct {
 	mu        sync.Mutex
 	maxBytes  int64
+	sized     bool // maxBytes was asked for: grow only raises it
 	traces    map[model.TraceID]*trace
 	ring      queue // traces in arrival order
 	kept      queue // traces out of the ring, kept as samples
@@ -129,6 +130,7 @@ type slots struct {
 func NewStore(maxBytes int64) *Store {
 	return &Store{
 		maxBytes: max(maxBytes, MinMaxBytes),
+		sized:    true,
 		traces:   map[model.TraceID]*trace{},
 		ops:      map[opKey]*operation{},
 	}
@@ -141,10 +143,14 @@ var (
 
 // Default returns the process's store: the one every tracer of this
 // backend adds to unless [Options.Store] names another, and the one to
-// give [Handler] to serve them. It is bounded by [DefaultMaxBytes], or by
-// the largest TRACER_UI_MAX_BYTES of the tracers opened on it.
+// give [Handler] to serve them. It is bounded by the largest
+// TRACER_UI_MAX_BYTES of the tracers opened on it ([DefaultMaxBytes]
+// where unset).
 func Default() *Store {
-	defaultOnce.Do(func() { defaultStore = NewStore(DefaultMaxBytes) })
+	defaultOnce.Do(func() {
+		defaultStore = NewStore(DefaultMaxBytes)
+		defaultStore.sized = false
+	})
 	return defaultStore
 }
 
@@ -155,10 +161,17 @@ func (s *Store) MaxBytes() int64 {
 	return s.maxBytes
 }
 
-// grow raises the store's bound to n if n is larger.
+// grow sets the bound of a store that has none asked for yet to n (at
+// least [MinMaxBytes]), and raises that of the others to n if n is
+// larger.
 func (s *Store) grow(n int64) {
+	n = max(n, MinMaxBytes)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.sized {
+		s.maxBytes, s.sized = n, true
+		return
+	}
 	s.maxBytes = max(s.maxBytes, n)
 }
 

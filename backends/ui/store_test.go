@@ -186,3 +186,22 @@ func checkAccounting(t *testing.T, s *Store) {
 		}
 	}
 }
+
+// TestDefaultStoreBound: the process's store takes the bound its first
+// tracer asks for, and the largest after that.
+func TestDefaultStoreBound(t *testing.T) {
+	s := NewStore(DefaultMaxBytes)
+	s.sized = false // as Default's
+	s.grow(1 << 20)
+	if got := s.MaxBytes(); got != 1<<20 {
+		t.Errorf("first bound asked 1MiB: %d", got)
+	}
+	s.grow(64 << 10)
+	s.grow(2 << 20)
+	if got := s.MaxBytes(); got != 2<<20 {
+		t.Errorf("bounds 1MiB, 64KiB, 2MiB asked: %d, want the largest", got)
+	}
+	if Default() != Default() || Default().MaxBytes() < MinMaxBytes {
+		t.Error("Default is not one bounded store")
+	}
+}

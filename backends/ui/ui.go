@@ -51,8 +51,9 @@ type Options struct {
 	// Addr is where the viewer listens (host:port). Empty means it does
 	// not listen: serve the store with [Handler] instead.
 	Addr string
-	// MaxBytes bounds the store (see [Store]); zero means
-	// [DefaultMaxBytes]. A shared store keeps the largest bound asked.
+	// MaxBytes bounds the store (see [Store]); zero leaves the bound of
+	// Store as it is, and gives [Default] [DefaultMaxBytes]. A shared
+	// store keeps the largest bound asked.
 	MaxBytes int64
 	// Store receives the spans. Nil means the process's, [Default].
 	Store *Store
@@ -145,7 +146,12 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if store == nil {
 		store = Default()
 	}
-	store.grow(opts.MaxBytes)
+	switch {
+	case opts.MaxBytes > 0:
+		store.grow(opts.MaxBytes)
+	case opts.Store == nil:
+		store.grow(DefaultMaxBytes)
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = log.Default()

@@ -299,6 +299,10 @@ func Summary(traces []Trace) string {
 	return b.String()
 }
 
+// Get decodes the data of the answer at path (such as
+// "/api/traces?service=x") into dst, or returns why it could not.
+func (j *Query) Get(path string, dst any) error { return j.get(path, dst) }
+
 // get decodes the data of a query API answer at path into dst.
 func (j *Query) get(path string, dst any) error {
 	resp, err := j.client.Get(j.URL + path)

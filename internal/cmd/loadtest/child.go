@@ -24,6 +24,8 @@ type child struct {
 	name string // checkout or inventory
 	cmd  *exec.Cmd
 	addr string // host:port it serves on
+	// viewer is the ui backend's viewer address, once printed.
+	viewer string
 
 	exited chan struct{}
 	stderr *tailBuffer
@@ -67,6 +69,11 @@ func startChild(bin, role, name string, env map[string]string, args ...string) (
 					found = true
 					addr <- m[1]
 				}
+			}
+			if m := viewerLine.FindStringSubmatch(line); m != nil {
+				c.mu.Lock()
+				c.viewer = m[1]
+				c.mu.Unlock()
 			}
 			if st, ok := parseStatsLine(line); ok {
 				c.mu.Lock()

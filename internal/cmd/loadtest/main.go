@@ -55,6 +55,7 @@ type config struct {
 	flush       time.Duration
 	check       bool
 	bin         string
+	uiMaxBytes  string
 }
 
 func main() {
@@ -71,6 +72,7 @@ func main() {
 	flag.DurationVar(&cfg.slowDelay, "slow-delay", 2*time.Second, "delay the slow collector adds to each answer")
 	flag.DurationVar(&cfg.flush, "flush-timeout", 5*time.Second, "TRACER_FLUSH_TIMEOUT of the services: how long shutting down may wait for the collector")
 	flag.BoolVar(&cfg.check, "check", false, "exit 1 if a guarantee breaks")
+	flag.StringVar(&cfg.uiMaxBytes, "ui-max-bytes", "1MB", "TRACER_UI_MAX_BYTES of the services with the ui backend: small, so that the store turns over")
 	flag.StringVar(&cfg.bin, "example", "", "path of a built examples/twoservice (default: build it)")
 	flag.Parse()
 	cfg.targets = splitList(*targets)
@@ -240,7 +242,9 @@ type result struct {
 	statsOK          bool
 	delivered        int64 // spans in the collector (after the restart, for restart)
 	deliveredKnown   bool
-	afterRestart     int64 // requests started once the collector was back
+	afterRestart     int64    // requests started once the collector was back
+	viewerFound      string   // what the viewers held (ui)
+	viewerProblems   []string // the viewers' broken guarantees (ui)
 }
 
 func (r result) percentile(p float64) time.Duration {
@@ -307,6 +311,10 @@ func runOne(cfg config, col *collectors, t target, scenario string) (result, err
 				e[k] = v
 			}
 		}
+		if t.viewer {
+			e["TRACER_UI_ADDR"] = "127.0.0.1:0"
+			e["TRACER_UI_MAX_BYTES"] = cfg.uiMaxBytes
+		}
 		return e
 	}
 	back, err := startChild(cfg.bin, "backend", "inventory", env(backService))
@@ -319,6 +327,11 @@ func runOne(cfg config, col *collectors, t target, scenario string) (result, err
 		return res, err
 	}
 
+	if t.viewer {
+		if err := sendSamples(front.addr); err != nil {
+			return res, err
+		}
+	}
 	since := time.Now()
 	duration := cfg.duration
 	var upAt atomic.Int64 // when the restarted collector was ready, Unix ns
@@ -344,6 +357,14 @@ func runOne(cfg config, col *collectors, t target, scenario string) (result, err
 	}
 	load(cfg, front.addr, duration, &res, &upAt)
 	phases.Wait()
+	if t.viewer {
+		newest := "newest-" + id
+		if err := get(http.DefaultClient, "http://"+front.addr+"/checkout/"+newest); err != nil {
+			return res, err
+		}
+		time.Sleep(viewerSettle)
+		res.viewerFound, res.viewerProblems = checkViewers(front, back, frontService, backService, newest, res.served)
+	}
 
 	// The frontend first: its requests to the backend are over.
 	grace := cfg.flush + 10*time.Second

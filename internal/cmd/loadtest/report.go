@@ -64,6 +64,9 @@ func printTable(w io.Writer, cfg config, results []result) {
 		if r.stats.LastExportError != "" {
 			fmt.Fprintf(w, "%s/%s: last export error: %s\n", r.target, r.scenario, r.stats.LastExportError)
 		}
+		if r.viewerFound != "" {
+			fmt.Fprintf(w, "%s/%s: %s\n", r.target, r.scenario, strings.TrimSuffix(r.viewerFound, "; "))
+		}
 	}
 }
 
@@ -135,7 +138,11 @@ func checkAll(cfg config, results []result) []string {
 			if want := spansPerReply * r.served; s.SpansFinished < want {
 				fail(r, "%d spans finished for %d requests, want at least %d", s.SpansFinished, r.served, want)
 			}
-			if !r.deliveredKnown || r.delivered != s.SpansExported {
+			if r.target == "ui" {
+				for _, p := range r.viewerProblems {
+					fail(r, "%s", p)
+				}
+			} else if !r.deliveredKnown || r.delivered != s.SpansExported {
 				fail(r, "collector up: %d spans in the collector, %d exported", r.delivered, s.SpansExported)
 			}
 		case "restart":

@@ -22,6 +22,9 @@ type target struct {
 	env func(addr string) map[string]string
 	// delivered counts the spans of both services in the collector.
 	delivered func(col *collectors, front, back *child, frontService, backService string, since time.Time) (int64, error)
+	// viewer: each service serves its spans on a viewer of its own (the
+	// ui backend), checked by checkViewers instead of delivered.
+	viewer bool
 }
 
 var offTarget = target{name: "off"}
@@ -119,6 +122,7 @@ var targets = []target{
 			return front.lines.count() + back.lines.count(), nil
 		},
 	},
+	uiTarget(),
 }
 
 func findTarget(name string) (target, bool) {
