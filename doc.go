@@ -1,6 +1,7 @@
 // Package polytrace builds an OpenTracing tracer for the backend named by
-// one environment variable, so the same binary reports to Jaeger, Zipkin or
-// Lightstep (or prints spans, or does nothing) with no code change:
+// one environment variable, so the same binary reports to Jaeger, Zipkin,
+// Lightstep or an OpenTelemetry collector (or shows its traces on a viewer
+// of its own, prints them, or does nothing) with no code change:
 //
 //	tr, err := polytrace.FromEnv() // reads TRACER_BACKEND and friends
 //	if err != nil {

@@ -51,5 +51,5 @@ func ExampleNew() {
 	// Output:
 	// zipkin <nil>
 	// noop
-	// polytrace: unknown tracer backend "jaegr" (registered: jaeger, lightstep, noop, otel, stdout, zipkin; is its package imported?)
+	// polytrace: unknown tracer backend "jaegr" (registered: jaeger, lightstep, noop, otel, stdout, ui, zipkin; is its package imported?)
 }

@@ -29,7 +29,7 @@ import (
 // (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*, OTEL_*) are documented in each backend
 // package.
 const (
-	// EnvBackend names the backend: jaeger, zipkin, lightstep, otel,
+	// EnvBackend names the backend: jaeger, zipkin, lightstep, otel, ui,
 	// stdout or noop, case-insensitive. Unset or empty means noop.
 	EnvBackend = "TRACER_BACKEND"
 	// EnvServiceName names the service. When unset: JAEGER_SERVICE_NAME,
@@ -85,7 +85,7 @@ var (
 // It reads TRACER_BACKEND, TRACER_SERVICE_NAME, TRACER_SAMPLE_RATE,
 // TRACER_TAGS, TRACER_FLUSH_TIMEOUT and TRACER_PROPAGATION (among others;
 // see the Env constants), and the selected backend reads its
-// own variables (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*). Where a TRACER_*
+// own variables (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*, OTEL_*, TRACER_UI_*). Where a TRACER_*
 // variable and a vendor variable both set the same thing, the TRACER_*
 // one wins.
 //

@@ -26,6 +26,10 @@ var settings = []string{
 	"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
 	"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
 	"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+	// TRACER_UI_ADDR is not fuzzed, so that the fuzzer never opens a
+	// listener beyond loopback; TestEveryVariableRejectsInvalidValues
+	// gives it an invalid value.
+	"TRACER_UI_MAX_BYTES",
 }
 
 // secretSettings must never have their values printed.
@@ -62,6 +66,7 @@ func FuzzConfig(f *testing.F) {
 			"LIGHTSTEP_COLLECTOR_HOST":    "127.0.0.1",
 			"LIGHTSTEP_COLLECTOR_PORT":    "9",
 			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
+			"TRACER_UI_ADDR":              "127.0.0.1:0",
 		}
 		set := map[string]string{}
 		for _, kv := range []struct {
@@ -148,6 +153,8 @@ func TestEveryVariableRejectsInvalidValues(t *testing.T) {
 		{"lightstep", "LIGHTSTEP_COLLECTOR_PORT", "65536", ""},
 		{"lightstep", "LIGHTSTEP_COLLECTOR_PLAINTEXT", "plain", ""},
 		{"lightstep", "LIGHTSTEP_TRANSPORT", "udp", ""},
+		{"ui", "TRACER_UI_ADDR", "localhost", ""},
+		{"ui", "TRACER_UI_MAX_BYTES", "1KB", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.give, func(t *testing.T) {

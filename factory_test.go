@@ -91,7 +91,7 @@ func TestFromEnvErrors(t *testing.T) {
 		want []string
 		is   error
 	}{
-		{map[string]string{"TRACER_BACKEND": "jaegr"}, []string{`TRACER_BACKEND="jaegr"`, "jaeger, lightstep, noop, otel, stdout, zipkin"}, tracer.ErrUnknownBackend},
+		{map[string]string{"TRACER_BACKEND": "jaegr"}, []string{`TRACER_BACKEND="jaegr"`, "jaeger, lightstep, noop, otel, stdout, ui, zipkin"}, tracer.ErrUnknownBackend},
 		{map[string]string{"TRACER_SAMPLE_RATE": "all"}, []string{`TRACER_SAMPLE_RATE="all"`, "a number from 0 to 1"}, tracer.ErrInvalidConfig},
 		{map[string]string{"TRACER_SAMPLE_RATE": "1.5"}, []string{`TRACER_SAMPLE_RATE="1.5"`}, tracer.ErrInvalidConfig},
 		{map[string]string{"TRACER_SAMPLE_RATE": "-0.1"}, []string{`TRACER_SAMPLE_RATE="-0.1"`}, tracer.ErrInvalidConfig},

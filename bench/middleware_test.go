@@ -25,6 +25,8 @@ import (
 	"github.com/polytrace/polytrace/backends/jaeger"
 	"github.com/polytrace/polytrace/backends/lightstep"
 	"github.com/polytrace/polytrace/backends/otel"
+	"github.com/polytrace/polytrace/backends/stdout"
+	"github.com/polytrace/polytrace/backends/ui"
 	"github.com/polytrace/polytrace/backends/zipkin"
 	"github.com/polytrace/polytrace/ginmw"
 	"github.com/polytrace/polytrace/tracer"
@@ -52,6 +54,11 @@ import (
 //     backend's New with its reporter pointed at an in-process sink
 //     (jaeger Options.Sender, zipkin NewWithReporter, lightstep
 //     Options.Collector, otel Options.Exporter).
+//   - ginmw-stdout-sampled: ginmw on the stdout backend, writing its JSON
+//     lines to a writer that drops them; ginmw-ui-sampled: ginmw on the
+//     ui backend, keeping the spans in a store of its own (64 MiB, so it
+//     turns over during a run). Recording a span in the viewer's store
+//     should cost no more than printing it.
 //   - otelgin: otelgin on the OpenTelemetry SDK, always-on sampler, batch
 //     span processor to an exporter that drops the spans.
 //   - seed-otel: the minimal middleware (as seed-<vendor>) on the
@@ -65,6 +72,7 @@ var middlewares = []string{
 	"ginmw-zipkin-sampled", "ginmw-zipkin-unsampled",
 	"ginmw-lightstep-sampled", "ginmw-lightstep-unsampled",
 	"ginmw-otel-sampled", "ginmw-otel-unsampled",
+	"ginmw-stdout-sampled", "ginmw-ui-sampled",
 	"seed-otel", "otelgin",
 }
 
@@ -280,6 +288,19 @@ func newSubject(b *testing.B, mw string) subject {
 			b.Fatal(err)
 		}
 		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
+	case "ginmw-stdout-sampled":
+		sink := &lineSink{}
+		inst, err := stdout.New(sampled, stdout.Options{Writer: sink})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), true, inst.Shutdown, &sink.lines)
+	case "ginmw-ui-sampled":
+		inst, err := ui.New(sampled, ui.Options{Store: ui.NewStore(ui.DefaultMaxBytes)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), true, inst.Shutdown, exported(inst.Stats))
 	case "ginmw-lightstep-sampled", "ginmw-lightstep-unsampled":
 		sink := &lightstepSink{}
 		cfg, want := sampled, interface{ Load() int64 }(&sink.spans)

@@ -8,6 +8,8 @@ import (
 	"github.com/openzipkin/zipkin-go/model"
 	jaegerclient "github.com/uber/jaeger-client-go"
 	"go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/polytrace/polytrace/tracer"
 )
 
 // The in-process sinks the vendor reporters are pointed at, so that no
@@ -48,3 +50,14 @@ type zipkinSink struct{ spans atomic.Int64 }
 
 func (s *zipkinSink) Send(model.SpanModel) { s.spans.Add(1) }
 func (s *zipkinSink) Close() error         { return nil }
+
+// lineSink is a writer for the stdout backend that drops every line.
+type lineSink struct{ lines atomic.Int64 }
+
+func (s *lineSink) Write(p []byte) (int, error) { s.lines.Add(1); return len(p), nil }
+
+// exported counts the spans a backend's Stats says it exported (the ui
+// backend's store is its sink).
+type exported func() tracer.Stats
+
+func (e exported) Load() int64 { return e().SpansExported }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 
@@ -261,6 +262,20 @@ func TestHandlerUnderPrefix(t *testing.T) {
 	resp, _ := get(t, mux, "/debug/traces/static/app.js")
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
 		t.Errorf("app.js Content-Type %q", ct)
+	}
+}
+
+// TestHandlerOnGin mounts the viewer on a Gin router, as the README
+// shows.
+func TestHandlerOnGin(t *testing.T) {
+	h, id := sample(t, "/debug/traces")
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Any("/debug/traces/*any", gin.WrapH(h))
+	for _, path := range []string{"/debug/traces/", "/debug/traces/trace/" + id, "/debug/traces/api/traces?service=checkout", "/debug/traces/static/app.css"} {
+		if resp, body := get(t, r, path); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s on Gin: %s\n%.300s", path, resp.Status, body)
+		}
 	}
 }
 

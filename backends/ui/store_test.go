@@ -205,3 +205,21 @@ func TestDefaultStoreBound(t *testing.T) {
 		t.Error("Default is not one bounded store")
 	}
 }
+
+// BenchmarkStoreAdd adds one-span traces to a store at its least bound,
+// so that nearly every add evicts a trace.
+func BenchmarkStoreAdd(b *testing.B) {
+	s := NewStore(MinMaxBytes)
+	spans := make([]*span, 4096)
+	for i := range spans {
+		spans[i] = mkSpan(uint64(i+1), "GET /items/:id", time.Duration(i)*time.Microsecond, i%50 == 0)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		sp := *spans[i%len(spans)]
+		sp.TraceID.Low = uint64(i + 1) // a new trace each time
+		s.add(&sp)
+		i++
+	}
+}

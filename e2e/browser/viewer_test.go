@@ -282,7 +282,7 @@ func TestViewer(t *testing.T) {
 	if strings.Join(ops, "|") != strings.Join(want, "|") {
 		t.Errorf("overview rows %q, want %q", ops, want)
 	}
-	screenshot(t, ctx, "overview")
+	screenshot(t, ctx, "ui-overview")
 
 	// Live: new requests show without a reload (a value set on the page
 	// survives, so the page was not loaded again).
@@ -328,7 +328,7 @@ func TestViewer(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll("tr.details details[open] table.tags tr").length`); n < 5 {
 		t.Errorf("the root span's tags list %d rows, want its tags (component, http.method, …)", n)
 	}
-	screenshot(t, ctx, "waterfall")
+	screenshot(t, ctx, "ui-waterfall")
 
 	// The search form: failing traces of the inventory service.
 	do(t, ctx, "search for errors",

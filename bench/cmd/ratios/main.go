@@ -145,6 +145,7 @@ var targets = []target{
 	{"sampled <= 0.3x otelgin+SDK", "ginmw-zipkin-sampled", "otelgin", 0.3, false},
 	{"sampled <= 0.3x otelgin+SDK", "ginmw-lightstep-sampled", "otelgin", 0.3, false},
 	{"sampled <= 0.3x otelgin+SDK", "ginmw-otel-sampled", "otelgin", 0.3, false},
+	{"ui: recording a span <= the stdout backend", "ginmw-ui-sampled", "ginmw-stdout-sampled", 1, false},
 	{"reference: the minimal middleware on the vendor client against otelgin", "seed-jaeger", "otelgin", 0, false},
 	{"reference: the minimal middleware on the vendor client against otelgin", "seed-zipkin", "otelgin", 0, false},
 	{"reference: the minimal middleware on the vendor client against otelgin", "seed-lightstep", "otelgin", 0, false},

@@ -43,6 +43,9 @@ func printTable(w io.Writer, cfg config, results []result) {
 			} else {
 				spans = [5]string{"?", "?", "?", "?", "?"}
 			}
+			if r.viewerFound != "" {
+				spans[4] = "viewers: below"
+			}
 			if r.deliveredKnown {
 				spans[4] = fmt.Sprint(r.delivered)
 				if r.scenario == "restart" {
