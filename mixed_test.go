@@ -38,7 +38,7 @@ import (
 // JAEGER_TRACEID_128BIT. otel applies the formats through the
 // OpenTelemetry propagator it gives the OpenTracing bridge; the others
 // through the root package's wrapper and their converters.
-var mixedBackends = []string{"jaeger", "jaeger128", "zipkin", "stdout", "lightstep", "otel"}
+var mixedBackends = []string{"jaeger", "jaeger128", "zipkin", "stdout", "ui", "lightstep", "otel"}
 
 // contextFormats are the formats that carry a span context.
 var contextFormats = []propagation.Format{propagation.TraceContext, propagation.B3, propagation.B3Multi, propagation.Jaeger, propagation.OTTrace}
@@ -67,6 +67,8 @@ func openMixed(t *testing.T, backend string, fs propagation.Formats, rate *float
 		}
 	case "zipkin":
 		settings["ZIPKIN_ENDPOINT"] = sink(t) + "/api/v2/spans"
+	case "ui":
+		settings["TRACER_UI_ADDR"] = "off" // the spans stay in the process's store
 	case "otel":
 		settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
 		settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink(t)
@@ -115,7 +117,7 @@ func nativeView(t *testing.T, backend string, tr *polytrace.Tracer, sc opentraci
 		c := sc.(jaegerclient.SpanContext)
 		return view{hi: c.TraceID().High, lo: c.TraceID().Low, span: uint64(c.SpanID()), parent: uint64(c.ParentID()),
 			sampled: c.IsSampled(), debug: c.IsDebug(), knowsParent: true, knowsHigh: true}
-	case "zipkin", "stdout":
+	case "zipkin", "stdout", "ui":
 		// The backend's native B3, read by zipkin-go.
 		m := opentracing.TextMapCarrier{}
 		if err := tr.Unwrap().Inject(sc, opentracing.TextMap, m); err != nil {
@@ -395,7 +397,7 @@ func TestLogIDs(t *testing.T) {
 			case "jaeger", "jaeger128":
 				c := span.Context().(jaegerclient.SpanContext)
 				wantTrace, wantSpan = c.TraceID().String(), c.SpanID().String()
-			case "zipkin", "stdout":
+			case "zipkin", "stdout", "ui":
 				m := opentracing.TextMapCarrier{}
 				if err := tr.Inject(span.Context(), opentracing.TextMap, m); err != nil {
 					t.Fatal(err)
@@ -412,7 +414,7 @@ func TestLogIDs(t *testing.T) {
 			if !ok || traceID != wantTrace || spanID != wantSpan {
 				t.Fatalf("IDs = %q, %q, %v; want %q, %q", traceID, spanID, ok, wantTrace, wantSpan)
 			}
-			if wantLen := map[string]int{"jaeger": 16, "jaeger128": 32, "zipkin": 32, "stdout": 32, "lightstep": 16, "otel": 32}[backend]; len(traceID) != wantLen {
+			if wantLen := map[string]int{"jaeger": 16, "jaeger128": 32, "zipkin": 32, "stdout": 32, "ui": 32, "lightstep": 16, "otel": 32}[backend]; len(traceID) != wantLen {
 				t.Errorf("trace id %q: %d hex digits, want %d", traceID, len(traceID), wantLen)
 			}
 		})
@@ -428,8 +430,8 @@ func TestMixedConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, backend := range mixedBackends {
-		if backend == "stdout" {
-			continue // zipkin's tracer and converter, printing every span
+		if backend == "stdout" || backend == "ui" {
+			continue // zipkin's tracer and converter (the ui backend's suite runs in its package)
 		}
 		t.Run(backend, func(t *testing.T) {
 			instance := func(tr *polytrace.Tracer) *tracer.Instance {

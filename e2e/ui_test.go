@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,25 +19,13 @@ import (
 	"github.com/polytrace/polytrace/tracer"
 )
 
-// freeAddr returns a loopback address nothing listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // TestUI runs the README's first command, TRACER_BACKEND=ui: the example
 // prints the viewer's address and keeps serving; the traces are read
 // back through the viewer's JSON API with the code that reads Jaeger's,
 // and checked as every other backend's are. An interrupt stops it
 // cleanly.
 func TestUI(t *testing.T) {
-	addr := freeAddr(t)
+	addr := closedAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// -every 1h: the three requests, then nothing until interrupted.

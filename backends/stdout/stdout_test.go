@@ -143,24 +143,10 @@ func b3IDs(tr opentracing.Tracer, sc opentracing.SpanContext) (trace, span strin
 	return m["x-b3-traceid"], m["x-b3-spanid"]
 }
 
-type probe struct{}
-
-func (probe) SameTrace(a, b opentracing.Span) bool {
-	ta, _ := b3IDs(a.Tracer(), a.Context())
-	tb, _ := b3IDs(b.Tracer(), b.Context())
-	return ta != "" && ta == tb
-}
-
-func (probe) SameSpanContext(s opentracing.Span, sc opentracing.SpanContext) bool {
-	if sc == nil {
-		return false
-	}
-	ta, sa := b3IDs(s.Tracer(), s.Context())
-	tb, sb := b3IDs(s.Tracer(), sc)
-	return ta != "" && sa != "" && ta == tb && sa == sb
-}
-
 func TestConformance(t *testing.T) {
+	first := mustNew(t, tracer.Config{}, &safeBuffer{})
+	t.Cleanup(func() { _ = shutdownWithin(t, first, 10*time.Second) })
+	probe := tracertest.ConverterProbe(first.Converter)
 	tracertest.Run(t, tracertest.Harness{
 		Open: func(t *testing.T) *tracer.Instance {
 			return mustNew(t, tracer.Config{ServiceName: "conformance"}, &safeBuffer{})
@@ -178,7 +164,7 @@ func TestConformance(t *testing.T) {
 			})
 			return inst
 		},
-		Probe: probe{},
+		Probe: probe,
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
+	"github.com/opentracing/opentracing-go/log"
 
 	"github.com/polytrace/polytrace/internal/jaegertest"
 	"github.com/polytrace/polytrace/tracer"
@@ -27,6 +28,7 @@ const markup = `<img src=x onerror="alert(1)"><script>alert(2)</script>`
 func sample(t *testing.T, prefix string) (http.Handler, string) {
 	t.Helper()
 	store := NewStore(DefaultMaxBytes)
+	base := time.Now().Add(-time.Minute)
 	front, err := New(tracer.Config{ServiceName: "checkout", Tags: map[string]string{"env": "test"}}, Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
@@ -35,23 +37,27 @@ func sample(t *testing.T, prefix string) (http.Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := front.Tracer.StartSpan("GET /checkout/:sku", ext.SpanKindRPCServer)
+	// Explicit times, so that durations do not depend on the machine.
+	at := func(d time.Duration) opentracing.StartTime { return opentracing.StartTime(base.Add(d)) }
+	finish := func(s opentracing.Span, d time.Duration) {
+		s.FinishWithOptions(opentracing.FinishOptions{FinishTime: base.Add(d)})
+	}
+	root := front.Tracer.StartSpan("GET /checkout/:sku", ext.SpanKindRPCServer, at(0))
 	root.SetTag("http.url", "/checkout/"+markup)
-	client := front.Tracer.StartSpan("GET /inventory/:sku", opentracing.ChildOf(root.Context()), ext.SpanKindRPCClient)
-	server := back.Tracer.StartSpan("GET /inventory/:sku", ext.RPCServerOption(client.Context()))
-	lookup := back.Tracer.StartSpan("lookup-stock", opentracing.ChildOf(server.Context()))
+	client := front.Tracer.StartSpan("GET /inventory/:sku", opentracing.ChildOf(root.Context()), ext.SpanKindRPCClient, at(time.Millisecond))
+	server := back.Tracer.StartSpan("GET /inventory/:sku", ext.RPCServerOption(client.Context()), at(2*time.Millisecond))
+	lookup := back.Tracer.StartSpan("lookup-stock", opentracing.ChildOf(server.Context()), at(2200*time.Microsecond))
 	lookup.SetTag("sku", markup)
 	ext.Error.Set(lookup, true)
-	lookup.LogKV("event", "error", "message", "inventory unavailable "+markup)
-	time.Sleep(2 * time.Millisecond)
-	lookup.Finish()
-	server.Finish()
-	client.Finish()
-	root.Finish()
-	slow := front.Tracer.StartSpan("GET /slow")
-	time.Sleep(15 * time.Millisecond)
-	slow.Finish()
-	id, _ := b3IDs(front.Tracer, root.Context())
+	lookup.LogFields(log.String("event", "error"), log.String("message", "inventory unavailable "+markup))
+	finish(lookup, 2800*time.Microsecond)
+	finish(server, 3*time.Millisecond)
+	finish(client, 4*time.Millisecond)
+	finish(root, 5*time.Millisecond)
+	slow := front.Tracer.StartSpan("GET /slow", at(0))
+	finish(slow, 15*time.Millisecond)
+	n, _ := front.Converter.ToNeutral(root.Context())
+	id := n.TraceID.String()
 	flush(t, front)
 	flush(t, back)
 	return Handler(store, prefix), id
@@ -172,7 +178,7 @@ func TestAPIMatchesJaeger(t *testing.T) {
 	if len(lookup.Logs) != 1 || len(lookup.Logs[0].Fields) != 2 || lookup.Logs[0].Timestamp < lookup.StartTime {
 		t.Errorf("lookup logs %+v", lookup.Logs)
 	}
-	if lookup.ParentSpanID() == "" || server.ParentSpanID() != "" || lookup.TraceID != id || lookup.Duration < 2000 {
+	if lookup.ParentSpanID() == "" || server.ParentSpanID() != "" || lookup.TraceID != id || lookup.Duration != 600 {
 		t.Errorf("lookup: parent %q trace %s duration %dµs; server parent %q", lookup.ParentSpanID(), lookup.TraceID, lookup.Duration, server.ParentSpanID())
 	}
 

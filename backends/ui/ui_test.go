@@ -50,37 +50,12 @@ func flush(t *testing.T, inst *tracer.Instance) {
 	}
 }
 
-// b3IDs reads a context's trace and span ids through the tracer's own B3
-// injection.
-func b3IDs(tr opentracing.Tracer, sc opentracing.SpanContext) (trace, span string) {
-	m := opentracing.TextMapCarrier{}
-	if err := tr.Inject(sc, opentracing.TextMap, m); err != nil {
-		return "", ""
-	}
-	return m["x-b3-traceid"], m["x-b3-spanid"]
-}
-
-type probe struct{}
-
-func (probe) SameTrace(a, b opentracing.Span) bool {
-	ta, _ := b3IDs(a.Tracer(), a.Context())
-	tb, _ := b3IDs(b.Tracer(), b.Context())
-	return ta != "" && ta == tb
-}
-
-func (probe) SameSpanContext(s opentracing.Span, sc opentracing.SpanContext) bool {
-	if sc == nil {
-		return false
-	}
-	ta, sa := b3IDs(s.Tracer(), s.Context())
-	tb, sb := b3IDs(s.Tracer(), sc)
-	return ta != "" && sa != "" && ta == tb && sa == sb
-}
-
 func TestConformance(t *testing.T) {
 	for _, rate := range []float64{1, 0} {
 		t.Run(map[float64]string{1: "sampled", 0: "unsampled"}[rate], func(t *testing.T) {
 			cfg := tracer.Config{ServiceName: "conformance", SampleRate: tracer.Rate(rate)}
+			inst, _ := open(t, cfg, MinMaxBytes)
+			probe := tracertest.ConverterProbe(inst.Converter)
 			tracertest.Run(t, tracertest.Harness{
 				Open: func(t *testing.T) *tracer.Instance {
 					inst, _ := open(t, cfg, DefaultMaxBytes)
@@ -102,7 +77,7 @@ func TestConformance(t *testing.T) {
 					})
 					return inst
 				},
-				Probe: probe{},
+				Probe: probe,
 			})
 		})
 	}

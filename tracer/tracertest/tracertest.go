@@ -26,6 +26,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/harness"
 
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -250,4 +251,28 @@ func testShutdownUnreachable(t *testing.T, h Harness) {
 	case <-time.After(deadline + 5*time.Second):
 		t.Fatalf("Shutdown ignored its %v deadline with the collector unreachable", deadline)
 	}
+}
+
+// ConverterProbe returns a Probe that compares span contexts by the ids
+// conv (a backend's [tracer.Instance.Converter]) reads from them, for
+// backends without a probe of their own.
+func ConverterProbe(conv propagation.Converter) harness.APICheckProbe {
+	return converterProbe{conv}
+}
+
+type converterProbe struct{ conv propagation.Converter }
+
+func (p converterProbe) SameTrace(a, b opentracing.Span) bool {
+	x, ok1 := p.conv.ToNeutral(a.Context())
+	y, ok2 := p.conv.ToNeutral(b.Context())
+	return ok1 && ok2 && x.TraceID.IsValid() && x.TraceID == y.TraceID
+}
+
+func (p converterProbe) SameSpanContext(s opentracing.Span, sc opentracing.SpanContext) bool {
+	if sc == nil {
+		return false
+	}
+	x, ok1 := p.conv.ToNeutral(s.Context())
+	y, ok2 := p.conv.ToNeutral(sc)
+	return ok1 && ok2 && x.TraceID.IsValid() && x.TraceID == y.TraceID && x.SpanID == y.SpanID
 }
