@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -164,6 +165,7 @@ type httpCollector struct {
 	token     string
 	client    *http.Client
 	transport *http.Transport
+	conns     *connSet
 }
 
 func newHTTPCollector(hostPort string, plaintext bool, token string) *httpCollector {
@@ -175,12 +177,67 @@ func newHTTPCollector(hostPort string, plaintext bool, token string) *httpCollec
 	// The answers are tiny; compression buys nothing.
 	t.DisableCompression = true
 	t.MaxResponseHeaderBytes = 64 << 10
+	conns := &connSet{conns: map[net.Conn]struct{}{}}
+	t.DialContext = conns.dial((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext)
 	return &httpCollector{
 		url:       scheme + "://" + hostPort + reportPath,
 		token:     token,
 		client:    &http.Client{Transport: t},
 		transport: t,
+		conns:     conns,
 	}
+}
+
+// connSet tracks the connections of a transport, so that closing it ends
+// every one, including one whose dial was under way when its request was
+// cancelled: the transport puts such a connection in its idle pool once
+// the dial completes, after CloseIdleConnections may already have run.
+type connSet struct {
+	mu     sync.Mutex
+	closed bool
+	conns  map[net.Conn]struct{}
+}
+
+func (s *connSet) dial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			c.Close()
+			return nil, net.ErrClosed
+		}
+		tc := &trackedConn{Conn: c, set: s}
+		s.conns[tc] = struct{}{}
+		return tc, nil
+	}
+}
+
+// close ends every connection and refuses new ones.
+func (s *connSet) close() {
+	s.mu.Lock()
+	s.closed = true
+	conns := s.conns
+	s.conns = map[net.Conn]struct{}{}
+	s.mu.Unlock()
+	for c := range conns {
+		c.(*trackedConn).Conn.Close()
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	set *connSet
+}
+
+func (c *trackedConn) Close() error {
+	c.set.mu.Lock()
+	delete(c.set.conns, c)
+	c.set.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // Report implements lightstep.Collector. The client bounds ctx by its
@@ -216,7 +273,12 @@ func (c *httpCollector) Report(ctx context.Context, req *collectorpb.ReportReque
 	return out, nil
 }
 
-func (c *httpCollector) close() { c.transport.CloseIdleConnections() }
+// close ends the collector's connections, idle, in use or still being
+// dialed, so that no goroutine of its transport outlives it.
+func (c *httpCollector) close() {
+	c.conns.close()
+	c.transport.CloseIdleConnections()
+}
 
 // reconnect is how the gRPC connection comes back after the collector
 // went away: grpc's default backoff grows to two minutes, so a collector

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -52,14 +53,19 @@ func (c *Counters) Dropped(n int64) {
 }
 
 // Failed counts one failed export attempt and keeps msg, scrubbed, as the
-// last export error.
+// last export error (a fixed description when msg is empty). The message
+// is stored before the attempt is counted, and Stats reads the count
+// first, so a snapshot that counts an error always describes one.
 func (c *Counters) Failed(msg string) {
-	c.errors.Add(1)
 	msg = Scrub(msg)
 	if c.Redact != nil {
 		msg = c.Redact(msg)
 	}
+	if strings.TrimSpace(msg) == "" {
+		msg = "export failed (the client gave no description)"
+	}
 	c.lastErr.Store(&msg)
+	c.errors.Add(1)
 }
 
 // Closed records that the exporter has stopped for good: from then on,
@@ -74,9 +80,9 @@ func (c *Counters) Closed() { c.closed.Store(true) }
 // exported.
 func (c *Counters) Stats() tracer.Stats {
 	s := tracer.Stats{
+		ExportErrors:  c.errors.Load(), // before lastErr: see Failed
 		SpansExported: c.exported.Load(),
 		SpansDropped:  c.dropped.Load(),
-		ExportErrors:  c.errors.Load(),
 	}
 	if p := c.lastErr.Load(); p != nil {
 		s.LastExportError = *p

@@ -2,6 +2,7 @@ package spanstats
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -92,5 +93,34 @@ func TestQueueSize(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("QueueSize(%d, %d) = %d, %v; want %d", tt.give, tt.own, got, err, tt.want)
 		}
+	}
+}
+
+// TestFailedAlwaysDescribed: a snapshot that counts an export error
+// always has a described last error, however it interleaves with Failed,
+// and an empty message is described all the same.
+func TestFailedAlwaysDescribed(t *testing.T) {
+	var c Counters
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20000 {
+			c.Failed(fmt.Sprintf("attempt %d refused", i))
+		}
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		if s := c.Stats(); s.ExportErrors > 0 && s.LastExportError == "" {
+			t.Fatalf("%d export errors counted, none described", s.ExportErrors)
+		}
+	}
+	var empty Counters
+	empty.Failed("")
+	if s := empty.Stats(); s.ExportErrors != 1 || s.LastExportError == "" {
+		t.Errorf("after Failed(\"\"): %+v, want one described error", s)
 	}
 }
