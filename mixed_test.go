@@ -435,7 +435,7 @@ func TestMixedConformance(t *testing.T) {
 		}
 		t.Run(backend, func(t *testing.T) {
 			instance := func(tr *polytrace.Tracer) *tracer.Instance {
-				return &tracer.Instance{Tracer: tr, Shutdown: tr.Shutdown}
+				return &tracer.Instance{Tracer: tr, Shutdown: tr.Shutdown, Stats: tr.Stats}
 			}
 			tracertest.Run(t, tracertest.Harness{
 				Open: func(t *testing.T) *tracer.Instance { return instance(openMixed(t, backend, all, nil)) },

@@ -11,8 +11,11 @@
 // The suite runs opentracing-go's harness.RunAPIChecks, then polytrace's
 // own checks: a tracer is always returned, a span context survives a round
 // trip through HTTP headers, missing or malformed headers are refused
-// without panicking, and Shutdown is idempotent and returns by its deadline
-// when the collector is unreachable, even with spans buffered.
+// without panicking, Shutdown is idempotent and returns by its deadline
+// when the collector is unreachable, even with spans buffered, and Stats
+// holds its invariants (counters only grow, every export error is
+// described, after Shutdown every finished span is exported or dropped,
+// and spans finished after Shutdown are counted as dropped).
 package tracertest
 
 import (
@@ -20,6 +23,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,6 +68,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ShutdownIdempotent", func(t *testing.T) { testShutdownIdempotent(t, h) })
 	t.Run("SpansAfterShutdownDoNotBlock", func(t *testing.T) { testAfterShutdown(t, h) })
 	t.Run("ShutdownBoundedWhenUnreachable", func(t *testing.T) { testShutdownUnreachable(t, h) })
+	t.Run("StatsAccountForEverySpan", func(t *testing.T) { testStatsAccount(t, h) })
+	t.Run("StatsAfterShutdownCountDrops", func(t *testing.T) { testStatsAfterShutdown(t, h) })
 }
 
 func open(t *testing.T, h Harness) *tracer.Instance {
@@ -250,6 +256,132 @@ func testShutdownUnreachable(t *testing.T, h Harness) {
 		t.Logf("Shutdown with an unreachable collector returned: %v", err)
 	case <-time.After(deadline + 5*time.Second):
 		t.Fatalf("Shutdown ignored its %v deadline with the collector unreachable", deadline)
+	}
+}
+
+// settle waits (up to 10s) after Shutdown for every finished span to be
+// exported or dropped, and returns the Stats then.
+func settle(t *testing.T, inst *tracer.Instance) tracer.Stats {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := inst.Stats()
+		if st.Pending() == 0 || time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// checkGrew fails t when a counter of now is below the one of before:
+// counters only grow.
+func checkGrew(t *testing.T, before, now tracer.Stats) {
+	t.Helper()
+	for _, c := range []struct {
+		name    string
+		was, is int64
+	}{
+		{"SpansStarted", before.SpansStarted, now.SpansStarted},
+		{"SpansFinished", before.SpansFinished, now.SpansFinished},
+		{"SpansExported", before.SpansExported, now.SpansExported},
+		{"SpansDropped", before.SpansDropped, now.SpansDropped},
+		{"ExportErrors", before.ExportErrors, now.ExportErrors},
+	} {
+		if c.is < c.was {
+			t.Errorf("Stats.%s went from %d down to %d: counters only grow", c.name, c.was, c.is)
+		}
+	}
+}
+
+// checkDescribed fails t when st counts an export error without
+// describing one.
+func checkDescribed(t *testing.T, st tracer.Stats) {
+	t.Helper()
+	if st.ExportErrors > 0 && st.LastExportError == "" {
+		t.Errorf("Stats counts %d export errors but describes none: %s", st.ExportErrors, st)
+	}
+}
+
+// testStatsAccount: while spans are finished from several goroutines,
+// counters only grow, never show more exported or dropped than finished,
+// and describe every export error; after Shutdown, every finished span is
+// exported or dropped. The spans of a sampled tracer are counted; an
+// unsampled one counts none.
+func testStatsAccount(t *testing.T, h Harness) {
+	inst := h.Open(t)
+	if inst.Stats == nil {
+		return // the backend keeps no statistics (noop)
+	}
+	const goroutines, each = 4, 100
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					parent := inst.Tracer.StartSpan("stats-parent")
+					inst.Tracer.StartSpan("stats-child", opentracing.ChildOf(parent.Context())).Finish()
+					parent.Finish()
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	prev := inst.Stats()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-time.After(time.Millisecond):
+		}
+		st := inst.Stats()
+		checkGrew(t, prev, st)
+		checkDescribed(t, st)
+		if st.SpansExported+st.SpansDropped > st.SpansFinished || st.SpansFinished > st.SpansStarted {
+			t.Fatalf("Stats shows more spans exported and dropped than finished, or finished than started: %s", st)
+		}
+		prev = st
+	}
+	if err := shutdown(t, inst, 10*time.Second); err != nil {
+		t.Logf("Shutdown: %v", err)
+	}
+	st := settle(t, inst)
+	checkGrew(t, prev, st)
+	checkDescribed(t, st)
+	if st.SpansExported+st.SpansDropped != st.SpansFinished {
+		t.Errorf("after Shutdown: exported %d + dropped %d != finished %d", st.SpansExported, st.SpansDropped, st.SpansFinished)
+	}
+	if n := int64(2 * goroutines * each); st.SpansFinished != 0 && st.SpansFinished < n {
+		t.Errorf("SpansFinished = %d: a sampled tracer counts all %d spans", st.SpansFinished, n)
+	}
+}
+
+// testStatsAfterShutdown: spans finished after Shutdown are dropped and
+// counted as such (when the tracer samples them), never exported.
+func testStatsAfterShutdown(t *testing.T, h Harness) {
+	inst := h.Open(t)
+	if inst.Stats == nil {
+		return
+	}
+	inst.Tracer.StartSpan("before").Finish()
+	if err := shutdown(t, inst, 10*time.Second); err != nil {
+		t.Logf("Shutdown: %v", err)
+	}
+	before := settle(t, inst)
+	for range 100 {
+		inst.Tracer.StartSpan("after-shutdown").Finish()
+	}
+	after := inst.Stats()
+	checkGrew(t, before, after)
+	if after.SpansExported != before.SpansExported {
+		t.Errorf("spans finished after Shutdown were exported: %s, then %s", before, after)
+	}
+	if finished := after.SpansFinished - before.SpansFinished; after.SpansDropped-before.SpansDropped != finished {
+		t.Errorf("%d spans finished after Shutdown, %d counted as dropped: %s, then %s",
+			finished, after.SpansDropped-before.SpansDropped, before, after)
 	}
 }
 
