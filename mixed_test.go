@@ -438,9 +438,11 @@ func TestMixedConformance(t *testing.T) {
 				return &tracer.Instance{Tracer: tr, Shutdown: tr.Shutdown, Stats: tr.Stats}
 			}
 			tracertest.Run(t, tracertest.Harness{
-				Open: func(t *testing.T) *tracer.Instance { return instance(openMixed(t, backend, all, nil)) },
-				OpenUnreachable: func(t *testing.T) *tracer.Instance {
-					return instance(openUnreachable(t, backend, all))
+				Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+					return instance(openMixed(t, backend, all, cfg.SampleRate))
+				},
+				OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+					return instance(openUnreachable(t, backend, all, cfg.SampleRate))
 				},
 			})
 		})
@@ -448,7 +450,7 @@ func TestMixedConformance(t *testing.T) {
 }
 
 // openUnreachable is openMixed with a collector address nothing listens on.
-func openUnreachable(t *testing.T, backend string, fs propagation.Formats) *polytrace.Tracer {
+func openUnreachable(t *testing.T, backend string, fs propagation.Formats, rate *float64) *polytrace.Tracer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -465,7 +467,7 @@ func openUnreachable(t *testing.T, backend string, fs propagation.Formats) *poly
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + addr,
 	}
 	name := strings.TrimSuffix(backend, "128")
-	tr, err := polytrace.New(name, tracer.Config{Propagation: fs, Lookup: tracer.MapLookup(settings)})
+	tr, err := polytrace.New(name, tracer.Config{SampleRate: rate, Propagation: fs, Lookup: tracer.MapLookup(settings)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,15 +124,17 @@ func closedPort(t *testing.T) string {
 func TestConformance(t *testing.T) {
 	agent := startAgent(t)
 	tracertest.Run(t, tracertest.Harness{
-		Open: func(t *testing.T) *tracer.Instance {
-			inst, err := jaeger.Open(config(agentEnv(t, agent)))
+		Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+			cfg.Lookup = tracer.MapLookup(agentEnv(t, agent))
+			inst, err := jaeger.Open(cfg)
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
 			return inst
 		},
-		OpenUnreachable: func(t *testing.T) *tracer.Instance {
-			inst, err := jaeger.Open(config(map[string]string{"JAEGER_ENDPOINT": blackHole(t)}))
+		OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+			cfg.Lookup = tracer.MapLookup(map[string]string{"JAEGER_ENDPOINT": blackHole(t)})
+			inst, err := jaeger.Open(cfg)
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}

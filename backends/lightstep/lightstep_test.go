@@ -96,14 +96,14 @@ func TestConformance(t *testing.T) {
 		t.Run(tr, func(t *testing.T) {
 			r := lightsteptest.Start(t, tr)
 			tracertest.Run(t, tracertest.Harness{
-				Open: func(t *testing.T) *tracer.Instance {
-					return open(t, tracer.Config{ServiceName: "conformance",
-						Lookup: tracer.MapLookup(settings(r.Host, r.Port, tr, nil))})
+				Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+					cfg.Lookup = tracer.MapLookup(settings(r.Host, r.Port, tr, nil))
+					return open(t, cfg)
 				},
-				OpenUnreachable: func(t *testing.T) *tracer.Instance {
+				OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
 					host, port := lightsteptest.BlackHole(t)
-					return open(t, tracer.Config{ServiceName: "conformance",
-						Lookup: tracer.MapLookup(settings(host, port, tr, nil))})
+					cfg.Lookup = tracer.MapLookup(settings(host, port, tr, nil))
+					return open(t, cfg)
 				},
 				Probe: probe{},
 			})

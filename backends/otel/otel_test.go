@@ -78,12 +78,12 @@ func TestConformance(t *testing.T) {
 			}
 			hole := blackHole(t)
 			tracertest.Run(t, tracertest.Harness{
-				Open: func(t *testing.T) *tracer.Instance {
-					return open(t, tracer.Config{ServiceName: "conformance"}, Options{Protocol: protocol, Endpoint: endpoint,
+				Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+					return open(t, cfg, Options{Protocol: protocol, Endpoint: endpoint,
 						ScheduleDelay: 10 * time.Millisecond})
 				},
-				OpenUnreachable: func(t *testing.T) *tracer.Instance {
-					return open(t, tracer.Config{}, Options{Protocol: protocol, Endpoint: "http://" + hole,
+				OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+					return open(t, cfg, Options{Protocol: protocol, Endpoint: "http://" + hole,
 						ScheduleDelay: time.Millisecond})
 				},
 				Probe: probe{},

@@ -22,7 +22,6 @@ import (
 
 	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/tracer"
-	tracertest "github.com/polytrace/polytrace/tracer/tracertest"
 )
 
 // The inbound trace context of the tests' requests.
@@ -561,22 +560,4 @@ func TestUnsampledAllocations(t *testing.T) {
 			t.Errorf("%s: %v allocations, want %v", tt.name, n, tt.want)
 		}
 	}
-}
-
-// TestConformanceUnsampled runs the conformance suite on a tracer whose
-// every span is light.
-func TestConformanceUnsampled(t *testing.T) {
-	_, srv := startHTTP(t, false)
-	hole := blackHole(t)
-	tracertest.Run(t, tracertest.Harness{
-		Open: func(t *testing.T) *tracer.Instance {
-			return open(t, tracer.Config{ServiceName: "conformance", SampleRate: tracer.Rate(0)},
-				Options{Protocol: ProtocolHTTPProtobuf, Endpoint: srv.URL + "/v1/traces"})
-		},
-		OpenUnreachable: func(t *testing.T) *tracer.Instance {
-			return open(t, tracer.Config{SampleRate: tracer.Rate(0)}, Options{Protocol: ProtocolHTTPProtobuf, Endpoint: "http://" + hole,
-				ScheduleDelay: time.Millisecond})
-		},
-		Probe: probe{},
-	})
 }

@@ -148,14 +148,14 @@ func TestConformance(t *testing.T) {
 	t.Cleanup(func() { _ = shutdownWithin(t, first, 10*time.Second) })
 	probe := tracertest.ConverterProbe(first.Converter)
 	tracertest.Run(t, tracertest.Harness{
-		Open: func(t *testing.T) *tracer.Instance {
-			return mustNew(t, tracer.Config{ServiceName: "conformance"}, &safeBuffer{})
+		Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+			return mustNew(t, cfg, &safeBuffer{})
 		},
 		// There is no network: the nearest thing to an unreachable
 		// collector is a writer that never returns.
-		OpenUnreachable: func(t *testing.T) *tracer.Instance {
+		OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
 			w := newBlockingWriter(t)
-			inst := mustNew(t, tracer.Config{ServiceName: "conformance"}, w)
+			inst := mustNew(t, cfg, w)
 			t.Cleanup(func() {
 				w.unblock()
 				if err := shutdownWithin(t, inst, 10*time.Second); err != nil {

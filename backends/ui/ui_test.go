@@ -51,36 +51,30 @@ func flush(t *testing.T, inst *tracer.Instance) {
 }
 
 func TestConformance(t *testing.T) {
-	for _, rate := range []float64{1, 0} {
-		t.Run(map[float64]string{1: "sampled", 0: "unsampled"}[rate], func(t *testing.T) {
-			cfg := tracer.Config{ServiceName: "conformance", SampleRate: tracer.Rate(rate)}
-			inst, _ := open(t, cfg, MinMaxBytes)
-			probe := tracertest.ConverterProbe(inst.Converter)
-			tracertest.Run(t, tracertest.Harness{
-				Open: func(t *testing.T) *tracer.Instance {
-					inst, _ := open(t, cfg, DefaultMaxBytes)
-					return inst
-				},
-				// Nothing goes over a network: the nearest thing to an
-				// unreachable collector is a store that never lets
-				// the spans in (a page render that never ends).
-				OpenUnreachable: func(t *testing.T) *tracer.Instance {
-					inst, store := open(t, cfg, DefaultMaxBytes)
-					store.mu.Lock()
-					var once sync.Once
-					unlock := func() { once.Do(store.mu.Unlock) }
-					t.Cleanup(func() {
-						unlock()
-						if err := shutdownWithin(inst, 10*time.Second); err != nil {
-							t.Errorf("Shutdown once the store was free: %v", err)
-						}
-					})
-					return inst
-				},
-				Probe: probe,
+	first, _ := open(t, tracer.Config{}, MinMaxBytes)
+	tracertest.Run(t, tracertest.Harness{
+		Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+			inst, _ := open(t, cfg, DefaultMaxBytes)
+			return inst
+		},
+		// Nothing goes over a network: the nearest thing to an unreachable
+		// collector is a store that never lets the spans in (a page render
+		// that never ends).
+		OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+			inst, store := open(t, cfg, DefaultMaxBytes)
+			store.mu.Lock()
+			var once sync.Once
+			unlock := func() { once.Do(store.mu.Unlock) }
+			t.Cleanup(func() {
+				unlock()
+				if err := shutdownWithin(inst, 10*time.Second); err != nil {
+					t.Errorf("Shutdown once the store was free: %v", err)
+				}
 			})
-		})
-	}
+			return inst
+		},
+		Probe: tracertest.ConverterProbe(first.Converter),
+	})
 }
 
 func TestOptionsFromConfig(t *testing.T) {

@@ -154,14 +154,13 @@ func (probe) SameSpanContext(s opentracing.Span, sc opentracing.SpanContext) boo
 func TestConformance(t *testing.T) {
 	col := newCollector(t)
 	tracertest.Run(t, tracertest.Harness{
-		Open: func(t *testing.T) *tracer.Instance {
-			return mustNew(t, tracer.Config{ServiceName: "conformance"},
-				Options{Endpoint: col.endpoint(), BatchInterval: 10 * time.Millisecond})
+		Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
+			return mustNew(t, cfg, Options{Endpoint: col.endpoint(), BatchInterval: 10 * time.Millisecond})
 		},
-		OpenUnreachable: func(t *testing.T) *tracer.Instance {
+		OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
 			// The request timeout is far longer than the test: Shutdown
 			// must return by its context's deadline on its own.
-			return mustNew(t, tracer.Config{ServiceName: "conformance"},
+			return mustNew(t, cfg,
 				Options{Endpoint: "http://" + blackHole(t) + "/api/v2/spans", BatchInterval: 10 * time.Millisecond, Timeout: time.Hour})
 		},
 		Probe: probe{},

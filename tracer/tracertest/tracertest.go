@@ -3,10 +3,14 @@
 //
 //	func TestConformance(t *testing.T) {
 //		tracertest.Run(t, tracertest.Harness{
-//			Open:            func(t *testing.T) *tracer.Instance { ... },
-//			OpenUnreachable: func(t *testing.T) *tracer.Instance { ... },
+//			Open:            func(t *testing.T, cfg tracer.Config) *tracer.Instance { ... },
+//			OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance { ... },
 //		})
 //	}
+//
+// Run runs every check twice, with tracers built at sample rate 1
+// ("sampled": every span recorded) and at 0 ("unsampled": the backend's
+// light spans, which still propagate), from the cfg it passes to Open.
 //
 // The suite runs opentracing-go's harness.RunAPIChecks, then polytrace's
 // own checks: a tracer is always returned, a span context survives a round
@@ -36,14 +40,17 @@ import (
 
 // Harness is what a backend supplies to the suite.
 type Harness struct {
-	// Open builds a tracer whose spans go somewhere that accepts them (a
-	// local receiver or a discarding reporter). Required.
-	Open func(t *testing.T) *tracer.Instance
+	// Open builds, from cfg (its service name and sample rate, to which
+	// the backend adds its own settings), a tracer whose spans go
+	// somewhere that accepts them (a local receiver or a discarding
+	// reporter). Required.
+	Open func(t *testing.T, cfg tracer.Config) *tracer.Instance
 
-	// OpenUnreachable builds a tracer whose collector cannot be reached:
-	// nothing listens at its address, or it accepts connections and never
-	// answers. Required for backends that report over the network.
-	OpenUnreachable func(t *testing.T) *tracer.Instance
+	// OpenUnreachable builds, from cfg, a tracer whose collector cannot
+	// be reached: nothing listens at its address, or it accepts
+	// connections and never answers. Required for backends that report
+	// over the network.
+	OpenUnreachable func(t *testing.T, cfg tracer.Config) *tracer.Instance
 
 	// Probe, when set, lets the API checks compare trace and span
 	// identities through the backend's own span context type.
@@ -54,12 +61,35 @@ type Harness struct {
 	ShutdownDeadline time.Duration
 }
 
-// Run runs the whole suite as subtests of t.
+// Run runs the whole suite as subtests of t, once sampled and once
+// unsampled.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	if h.Open == nil {
 		t.Fatal("tracertest: Harness.Open is required")
 	}
+	for _, rate := range []struct {
+		name string
+		rate float64
+	}{{"sampled", 1}, {"unsampled", 0}} {
+		cfg := tracer.Config{ServiceName: "conformance", SampleRate: tracer.Rate(rate.rate)}
+		t.Run(rate.name, func(t *testing.T) { run(t, bound{h, cfg}) })
+	}
+}
+
+// bound is a harness with the configuration of one run of the suite.
+type bound struct {
+	h   Harness
+	cfg tracer.Config
+}
+
+func (b bound) Open(t *testing.T) *tracer.Instance { return b.h.Open(t, b.cfg) }
+
+func (b bound) OpenUnreachable(t *testing.T) *tracer.Instance {
+	return b.h.OpenUnreachable(t, b.cfg)
+}
+
+func run(t *testing.T, h bound) {
 	t.Run("OpenTracingAPI", func(t *testing.T) { runAPIChecks(t, h) })
 	t.Run("TracerNotNil", func(t *testing.T) { testNotNil(t, h) })
 	t.Run("HTTPHeadersRoundTrip", func(t *testing.T) { testHTTPRoundTrip(t, h) })
@@ -72,7 +102,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("StatsAfterShutdownCountDrops", func(t *testing.T) { testStatsAfterShutdown(t, h) })
 }
 
-func open(t *testing.T, h Harness) *tracer.Instance {
+func open(t *testing.T, h bound) *tracer.Instance {
 	t.Helper()
 	inst := h.Open(t)
 	if inst == nil || inst.Tracer == nil {
@@ -92,10 +122,10 @@ func shutdown(t *testing.T, inst *tracer.Instance, d time.Duration) error {
 	return inst.Shutdown(ctx)
 }
 
-func runAPIChecks(t *testing.T, h Harness) {
+func runAPIChecks(t *testing.T, h bound) {
 	opts := []harness.APICheckOption{harness.CheckEverything()}
-	if h.Probe != nil {
-		opts = append(opts, harness.UseProbe(h.Probe))
+	if h.h.Probe != nil {
+		opts = append(opts, harness.UseProbe(h.h.Probe))
 	}
 	harness.RunAPIChecks(t, func() (opentracing.Tracer, func()) {
 		inst := h.Open(t)
@@ -103,7 +133,7 @@ func runAPIChecks(t *testing.T, h Harness) {
 	}, opts...)
 }
 
-func testNotNil(t *testing.T, h Harness) {
+func testNotNil(t *testing.T, h bound) {
 	inst := open(t, h)
 	span := inst.Tracer.StartSpan("not-nil")
 	if span == nil {
@@ -115,7 +145,7 @@ func testNotNil(t *testing.T, h Harness) {
 	span.Finish()
 }
 
-func testHTTPRoundTrip(t *testing.T, h Harness) {
+func testHTTPRoundTrip(t *testing.T, h bound) {
 	inst := open(t, h)
 	tr := inst.Tracer
 	parent := tr.StartSpan("parent")
@@ -149,12 +179,12 @@ func testHTTPRoundTrip(t *testing.T, h Harness) {
 	}
 	child := tr.StartSpan("child", opentracing.ChildOf(got))
 	defer child.Finish()
-	if h.Probe != nil && !h.Probe.SameTrace(parent, child) {
+	if h.h.Probe != nil && !h.h.Probe.SameTrace(parent, child) {
 		t.Error("a child of the extracted context is not in the parent's trace")
 	}
 }
 
-func testExtractEmpty(t *testing.T, h Harness) {
+func testExtractEmpty(t *testing.T, h bound) {
 	inst := open(t, h)
 	sc, err := inst.Tracer.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(http.Header{}))
 	if err == nil {
@@ -186,7 +216,7 @@ var MalformedHeaders = []http.Header{
 	{"Traceparent": {"ff-00000000000000000000000000000000-0000000000000000-00"}},
 }
 
-func testExtractMalformed(t *testing.T, h Harness) {
+func testExtractMalformed(t *testing.T, h bound) {
 	inst := open(t, h)
 	for _, hdr := range MalformedHeaders {
 		sc, err := inst.Tracer.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(hdr))
@@ -199,7 +229,7 @@ func testExtractMalformed(t *testing.T, h Harness) {
 	}
 }
 
-func testShutdownIdempotent(t *testing.T, h Harness) {
+func testShutdownIdempotent(t *testing.T, h bound) {
 	inst := h.Open(t)
 	if inst.Shutdown == nil {
 		return
@@ -213,7 +243,7 @@ func testShutdownIdempotent(t *testing.T, h Harness) {
 	}
 }
 
-func testAfterShutdown(t *testing.T, h Harness) {
+func testAfterShutdown(t *testing.T, h bound) {
 	inst := h.Open(t)
 	_ = shutdown(t, inst, 10*time.Second)
 	done := make(chan struct{})
@@ -230,8 +260,8 @@ func testAfterShutdown(t *testing.T, h Harness) {
 	}
 }
 
-func testShutdownUnreachable(t *testing.T, h Harness) {
-	if h.OpenUnreachable == nil {
+func testShutdownUnreachable(t *testing.T, h bound) {
+	if h.h.OpenUnreachable == nil {
 		t.Fatal("tracertest: Harness.OpenUnreachable is required for backends that report over the network")
 	}
 	inst := h.OpenUnreachable(t)
@@ -241,7 +271,7 @@ func testShutdownUnreachable(t *testing.T, h Harness) {
 	for i := 0; i < 500; i++ {
 		inst.Tracer.StartSpan("buffered").Finish()
 	}
-	deadline := h.ShutdownDeadline
+	deadline := h.h.ShutdownDeadline
 	if deadline == 0 {
 		deadline = 500 * time.Millisecond
 	}
@@ -307,7 +337,7 @@ func checkDescribed(t *testing.T, st tracer.Stats) {
 // and describe every export error; after Shutdown, every finished span is
 // exported or dropped. The spans of a sampled tracer are counted; an
 // unsampled one counts none.
-func testStatsAccount(t *testing.T, h Harness) {
+func testStatsAccount(t *testing.T, h bound) {
 	inst := h.Open(t)
 	if inst.Stats == nil {
 		return // the backend keeps no statistics (noop)
@@ -361,7 +391,7 @@ func testStatsAccount(t *testing.T, h Harness) {
 
 // testStatsAfterShutdown: spans finished after Shutdown are dropped and
 // counted as such (when the tracer samples them), never exported.
-func testStatsAfterShutdown(t *testing.T, h Harness) {
+func testStatsAfterShutdown(t *testing.T, h bound) {
 	inst := h.Open(t)
 	if inst.Stats == nil {
 		return
