@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/polytrace/polytrace/internal/connset"
 	"github.com/polytrace/polytrace/internal/spanstats"
 )
 
@@ -165,7 +166,7 @@ type httpCollector struct {
 	token     string
 	client    *http.Client
 	transport *http.Transport
-	conns     *connSet
+	conns     *connset.Set
 }
 
 func newHTTPCollector(hostPort string, plaintext bool, token string) *httpCollector {
@@ -177,8 +178,8 @@ func newHTTPCollector(hostPort string, plaintext bool, token string) *httpCollec
 	// The answers are tiny; compression buys nothing.
 	t.DisableCompression = true
 	t.MaxResponseHeaderBytes = 64 << 10
-	conns := &connSet{conns: map[net.Conn]struct{}{}}
-	t.DialContext = conns.dial((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext)
+	conns := &connset.Set{Dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}} // as http.DefaultTransport's
+	t.DialContext = conns.Dial
 	return &httpCollector{
 		url:       scheme + "://" + hostPort + reportPath,
 		token:     token,
@@ -186,58 +187,6 @@ func newHTTPCollector(hostPort string, plaintext bool, token string) *httpCollec
 		transport: t,
 		conns:     conns,
 	}
-}
-
-// connSet tracks the connections of a transport, so that closing it ends
-// every one, including one whose dial was under way when its request was
-// cancelled: the transport puts such a connection in its idle pool once
-// the dial completes, after CloseIdleConnections may already have run.
-type connSet struct {
-	mu     sync.Mutex
-	closed bool
-	conns  map[net.Conn]struct{}
-}
-
-func (s *connSet) dial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.closed {
-			c.Close()
-			return nil, net.ErrClosed
-		}
-		tc := &trackedConn{Conn: c, set: s}
-		s.conns[tc] = struct{}{}
-		return tc, nil
-	}
-}
-
-// close ends every connection and refuses new ones.
-func (s *connSet) close() {
-	s.mu.Lock()
-	s.closed = true
-	conns := s.conns
-	s.conns = map[net.Conn]struct{}{}
-	s.mu.Unlock()
-	for c := range conns {
-		c.(*trackedConn).Conn.Close()
-	}
-}
-
-type trackedConn struct {
-	net.Conn
-	set *connSet
-}
-
-func (c *trackedConn) Close() error {
-	c.set.mu.Lock()
-	delete(c.set.conns, c)
-	c.set.mu.Unlock()
-	return c.Conn.Close()
 }
 
 // Report implements lightstep.Collector. The client bounds ctx by its
@@ -276,7 +225,7 @@ func (c *httpCollector) Report(ctx context.Context, req *collectorpb.ReportReque
 // close ends the collector's connections, idle, in use or still being
 // dialed, so that no goroutine of its transport outlives it.
 func (c *httpCollector) close() {
-	c.conns.close()
+	c.conns.Close()
 	c.transport.CloseIdleConnections()
 }
 

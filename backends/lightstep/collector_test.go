@@ -1,10 +1,6 @@
 package lightstep
 
 import (
-	"context"
-	"errors"
-	"io"
-	"net"
 	"runtime"
 	"sync"
 	"testing"
@@ -195,65 +191,5 @@ func TestStartCounterAllocatesNothing(t *testing.T) {
 	counted := testing.AllocsPerRun(1000, func() { sc.StartSpan("op", opts...) })
 	if counted != client {
 		t.Errorf("StartSpan allocates %v times with the counter, %v without", counted, client)
-	}
-}
-
-// TestHTTPCollectorCloseEndsEveryConnection: a connection whose dial
-// finishes after the collector is closed (its request was cancelled
-// meanwhile) is closed at once, and open ones are closed by close, so no
-// transport goroutine outlives the tracer.
-func TestHTTPCollectorCloseEndsEveryConnection(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 2)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- c
-		}
-	}()
-	release := make(chan struct{})
-	set := &connSet{conns: map[net.Conn]struct{}{}}
-	var d net.Dialer
-	dial := set.dial(func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if addr == "late" {
-			<-release
-			addr = ln.Addr().String()
-		}
-		return d.DialContext(ctx, network, addr)
-	})
-	if _, err := dial(context.Background(), "tcp", ln.Addr().String()); err != nil {
-		t.Fatal(err)
-	}
-	lateErr := make(chan error, 1)
-	go func() {
-		c, err := dial(context.Background(), "tcp", "late")
-		if err == nil {
-			c.Close()
-		}
-		lateErr <- err
-	}()
-	set.close()
-	close(release)
-	if err := <-lateErr; !errors.Is(err, net.ErrClosed) {
-		t.Errorf("a dial that finished after close: %v, want net.ErrClosed", err)
-	}
-	for range 2 {
-		select {
-		case c := <-accepted:
-			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
-				t.Errorf("server side of a connection after close: %v, want EOF", err)
-			}
-			c.Close()
-		case <-time.After(5 * time.Second):
-			t.Fatal("a connection was never accepted")
-		}
 	}
 }

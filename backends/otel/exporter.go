@@ -3,7 +3,6 @@ package otel
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log"
 	"maps"
@@ -24,6 +23,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
+
+	"github.com/polytrace/polytrace/internal/connset"
 )
 
 // logEvery is the least time between two log lines of one kind.
@@ -181,9 +182,9 @@ func newOTLPExporter(s settings, aborted context.Context) (sdktrace.SpanExporter
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
 		transport = t.Clone()
 	}
-	conns := &connSet{aborted: aborted, open: map[*trackedConn]struct{}{},
-		dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}} // as http.DefaultTransport's
-	transport.DialContext = conns.dial
+	conns := &connset.Set{Aborted: aborted,
+		Dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}} // as http.DefaultTransport's
+	transport.DialContext = conns.Dial
 	if !s.plaintext {
 		transport.TLSClientConfig = tlsConfig(s.TLSConfig)
 	}
@@ -210,69 +211,9 @@ func newOTLPExporter(s settings, aborted context.Context) (sdktrace.SpanExporter
 		return nil, nil, fmt.Errorf("build OTLP/HTTP exporter: %w", err)
 	}
 	return exp, func() {
-		conns.closeAll()
+		conns.Close()
 		transport.CloseIdleConnections()
 	}, nil
-}
-
-// errClosed is the dial error once the backend is shut down.
-var errClosed = errors.New("otel: exporter shut down")
-
-// connSet dials the HTTP exporter's connections and keeps hold of them, so
-// that closeAll can close every one.
-type connSet struct {
-	aborted context.Context
-	dialer  net.Dialer
-
-	mu     sync.Mutex
-	closed bool
-	open   map[*trackedConn]struct{}
-}
-
-func (c *connSet) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	if c.aborted.Err() != nil {
-		return nil, errClosed
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer context.AfterFunc(c.aborted, cancel)()
-	conn, err := c.dialer.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		conn.Close()
-		return nil, errClosed
-	}
-	tc := &trackedConn{Conn: conn, set: c}
-	c.open[tc] = struct{}{}
-	return tc, nil
-}
-
-// closeAll closes every connection still open and refuses new ones.
-func (c *connSet) closeAll() {
-	c.mu.Lock()
-	c.closed = true
-	open := c.open
-	c.open = nil
-	c.mu.Unlock()
-	for tc := range open {
-		tc.Conn.Close()
-	}
-}
-
-type trackedConn struct {
-	net.Conn
-	set *connSet
-}
-
-func (t *trackedConn) Close() error {
-	t.set.mu.Lock()
-	delete(t.set.open, t)
-	t.set.mu.Unlock()
-	return t.Conn.Close()
 }
 
 func tlsConfig(c *tls.Config) *tls.Config {

@@ -160,18 +160,25 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	t := &otTracer{bridge: bt, provider: tp, sdk: sdkTracer, prop: prop, sampler: sampler, decide: decide, warn: warnings}
 	inst := &tracer.Instance{
 		Tracer: t,
-		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
-			// A little before ctx's deadline, whatever is still under way
+		Shutdown: shutdown.Bounded(func(outer context.Context) error {
+			// A little before the deadline, whatever is still under way
 			// (a final export the collector does not answer) is
 			// cancelled, so that nothing lingers and Stats are settled
 			// when Shutdown returns.
-			ctx, cancel := shutdown.Early(ctx)
+			ctx, cancel := shutdown.Early(outer)
 			defer cancel()
 			exp.closing.Store(true)
 			stop := context.AfterFunc(ctx, exp.abort)
 			defer stop()
 			err := provider.Shutdown(ctx)
 			exp.abort()
+			// The export under way returns once cancelled: wait for the
+			// processor to end, so that its failure is counted before
+			// Stats settle.
+			select {
+			case <-counts.done:
+			case <-outer.Done():
+			}
 			closeTransport()
 			stats.Closed()
 			msg := exp.flushError() // redacted
