@@ -48,9 +48,9 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	return build(cfg, opts, nil)
 }
 
-// build is New with the sampler's random source replaceable for tests
-// (nil means math/rand/v2).
-func build(cfg tracer.Config, opts Options, random func() float64) (*tracer.Instance, error) {
+// build is New with the sampler's source of new trace ids replaceable
+// for tests (nil means random non-zero ids).
+func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Instance, error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -126,8 +126,8 @@ func build(cfg tracer.Config, opts Options, random func() float64) (*tracer.Inst
 	var ot lsgo.Tracer = &startCounter{Tracer: lt, stats: stats}
 	if rate < 1 {
 		s := newSampler(ot, rate)
-		if random != nil {
-			s.random = random
+		if traceID != nil {
+			s.traceID = traceID
 		}
 		ot = s
 	}

@@ -9,15 +9,16 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 
+	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/tracer"
 )
 
 // offline builds a tracer whose collector is never reached within the
 // test: its reports go to a closed local port.
-func offline(t *testing.T, rate *float64, random func() float64) *tracer.Instance {
+func offline(t *testing.T, rate *float64, traceID func() uint64) *tracer.Instance {
 	t.Helper()
 	inst, err := build(tracer.Config{SampleRate: rate},
-		Options{AccessToken: "sampler-test-token", CollectorHost: "127.0.0.1", CollectorPort: 9, Plaintext: true}, random)
+		Options{AccessToken: "sampler-test-token", CollectorHost: "127.0.0.1", CollectorPort: 9, Plaintext: true}, traceID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,15 +47,22 @@ func TestNoSamplerWithoutRateBelowOne(t *testing.T) {
 	}
 }
 
-func TestSamplerDecidesRootsByRate(t *testing.T) {
-	draws := []float64{0.1, 0.3, 0.2499, 0.25, 0}
-	want := []string{"", "false", "", "false", ""}
+// TestSamplerDecidesRootsByTraceID: a root is kept when its trace id's
+// low 63 bits are below rate×2⁶³ (as every backend decides), and the id
+// decided on is the trace's.
+func TestSamplerDecidesRootsByTraceID(t *testing.T) {
+	at := func(f float64) uint64 { return uint64(f * (1 << 63)) }
+	ids := []uint64{at(0.1), at(0.3), at(0.2499), at(0.25), 1, 1<<63 | at(0.1)}
+	want := []string{"", "false", "", "false", "", ""}
 	i := 0
-	inst := offline(t, tracer.Rate(0.25), func() float64 { i++; return draws[i-1] })
+	inst := offline(t, tracer.Rate(0.25), func() uint64 { i++; return ids[i-1] })
 	for n, w := range want {
 		root := inst.Tracer.StartSpan("root")
 		if got := sampledFlag(root); got != w {
-			t.Errorf("root %d (draw %v): Sampled = %q, want %q", n, draws[n], got, w)
+			t.Errorf("root %d (trace id %#x): Sampled = %q, want %q", n, ids[n], got, w)
+		}
+		if got := root.Context().(lsgo.SpanContext).TraceID; got != ids[n] {
+			t.Errorf("root %d: trace id %#x, want the one decided on, %#x", n, got, ids[n])
 		}
 		child := inst.Tracer.StartSpan("child", opentracing.ChildOf(root.Context()))
 		if got := sampledFlag(child); got != w {
@@ -63,8 +71,35 @@ func TestSamplerDecidesRootsByRate(t *testing.T) {
 		child.Finish()
 		root.Finish()
 	}
-	if i != len(draws) {
-		t.Errorf("%d draws for %d roots: children must not draw", i, len(draws))
+	if i != len(ids) {
+		t.Errorf("%d trace ids drawn for %d roots: children must not draw", i, len(ids))
+	}
+	// A root started with options the light path does not read, and one
+	// whose caller gave the trace id, are decided the same way.
+	i = 3 // at(0.25): dropped
+	if got := sampledFlag(inst.Tracer.StartSpan("root", unread{})); got != "false" {
+		t.Errorf("root with other options: Sampled = %q, want false", got)
+	}
+	if got := sampledFlag(inst.Tracer.StartSpan("root", lsgo.SetTraceID(at(0.1)))); got != "" {
+		t.Errorf("root with the caller's trace id %#x: Sampled = %q, want kept", at(0.1), got)
+	}
+}
+
+// TestSamplerAgreesWithOtherBackends: for the same trace id and rate,
+// the lightstep backend decides as sampling.ByTraceID, which the zipkin
+// backend uses too, and as jaeger-client-go's probabilistic sampler.
+func TestSamplerAgreesWithOtherBackends(t *testing.T) {
+	keep := sampling.ByTraceID(0.3)
+	var id uint64
+	inst := offline(t, tracer.Rate(0.3), func() uint64 { return id })
+	for n := uint64(1); n < 2000; n++ {
+		id = n * 0x9E3779B97F4A7C15 // spread over the whole range
+		if id == 0 {
+			continue
+		}
+		if got := sampledFlag(inst.Tracer.StartSpan("root")) != "false"; got != keep(id) {
+			t.Fatalf("trace id %#x: lightstep keeps %v, sampling.ByTraceID %v", id, got, keep(id))
+		}
 	}
 }
 
@@ -103,8 +138,11 @@ func TestDecides(t *testing.T) {
 		{"explicit decision", []opentracing.StartSpanOption{lsgo.SetSampled("true")}, false},
 		{"explicit ids", []opentracing.StartSpanOption{lsgo.SetTraceID(5), lsgo.SetSpanID(6)}, true},
 	}
+	if _, id := decides([]opentracing.StartSpanOption{lsgo.SetTraceID(5)}); id != 5 {
+		t.Errorf("decides with SetTraceID(5): trace id %d, want the caller's", id)
+	}
 	for _, tt := range tests {
-		if got := decides(tt.give); got != tt.want {
+		if got, _ := decides(tt.give); got != tt.want {
 			t.Errorf("%s: decides = %v, want %v", tt.name, got, tt.want)
 		}
 	}

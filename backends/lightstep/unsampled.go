@@ -32,9 +32,9 @@ const (
 
 // classify reads plain options: whether the span is sampled and, when it
 // is not, its parent (the first ChildOf or FollowsFrom reference, when it
-// is a lightstep.SpanContext, as the client reads it).
-func (s *sampler) classify(opts []opentracing.StartSpanOption) (verdict, *lsgo.SpanContext) {
-	var parent *lsgo.SpanContext
+// is a lightstep.SpanContext, as the client reads it). For a root it picks
+// the new trace's id, and decides by it.
+func (s *sampler) classify(opts []opentracing.StartSpanOption) (v verdict, parent *lsgo.SpanContext, traceID uint64) {
 	refSeen := false
 	for _, o := range opts {
 		switch o := o.(type) {
@@ -48,18 +48,20 @@ func (s *sampler) classify(opts []opentracing.StartSpanOption) (verdict, *lsgo.S
 				parent = &sc
 			}
 		default:
-			return undecided, nil
+			return undecided, nil, 0
 		}
 	}
 	switch {
 	case parent != nil && parent.Sampled == "false":
-		return notSampled, parent
+		return notSampled, parent, 0
 	case parent != nil:
-		return sampled, nil // the parent's decision, whatever it is
-	case s.random() < s.rate:
-		return sampled, nil
+		return sampled, nil, 0 // the parent's decision, whatever it is
 	}
-	return notSampled, nil
+	traceID = s.traceID()
+	if s.keep(traceID) {
+		return sampled, nil, traceID
+	}
+	return notSampled, nil, traceID
 }
 
 // unsampledSpan is a span of a trace that is not sampled. Its context
@@ -82,8 +84,9 @@ func init() {
 }
 
 // newUnsampledSpan starts a span as lightstep-tracer-go would with
-// Sampled "false": a child of parent, or the root of a new trace.
-func newUnsampledSpan(tr opentracing.Tracer, parent *lsgo.SpanContext) *unsampledSpan {
+// Sampled "false": a child of parent, or the root of trace traceID (a new
+// id when zero).
+func newUnsampledSpan(tr opentracing.Tracer, parent *lsgo.SpanContext, traceID uint64) *unsampledSpan {
 	s := &unsampledSpan{tracer: tr}
 	s.ctx.Sampled = "false"
 	s.ctx.SpanID = nonZero()
@@ -96,7 +99,7 @@ func newUnsampledSpan(tr opentracing.Tracer, parent *lsgo.SpanContext) *unsample
 				s.ctx.Baggage[k] = v
 			}
 		}
-	} else {
+	} else if s.ctx.TraceID = traceID; traceID == 0 {
 		s.ctx.TraceID = nonZero()
 	}
 	return s

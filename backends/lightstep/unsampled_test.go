@@ -30,10 +30,10 @@ func (c *recording) Report(_ context.Context, req *collectorpb.ReportRequest) (*
 	return &collectorpb.ReportResponse{}, nil
 }
 
-func inMemory(t *testing.T, rate float64, random func() float64) (*tracer.Instance, *recording) {
+func inMemory(t *testing.T, rate float64, traceID func() uint64) (*tracer.Instance, *recording) {
 	t.Helper()
 	c := &recording{}
-	inst, err := build(tracer.Config{SampleRate: tracer.Rate(rate)}, Options{AccessToken: "tok", Collector: c}, random)
+	inst, err := build(tracer.Config{SampleRate: tracer.Rate(rate)}, Options{AccessToken: "tok", Collector: c}, traceID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestUnsampledSpanMatchesClient(t *testing.T) {
 	for name, parent := range parents {
 		for _, nilFirst := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/nil reference first=%v", name, nilFirst), func(t *testing.T) {
-				inst, c := inMemory(t, 0, func() float64 { return 0.5 })
+				inst, c := inMemory(t, 0, func() uint64 { return 1 << 62 })
 				opts := []opentracing.StartSpanOption{opentracing.Tag{Key: "k", Value: "v"}}
 				if nilFirst {
 					// opentracing drops it, and so does the client.

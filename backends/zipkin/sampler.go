@@ -8,6 +8,7 @@ import (
 	zipkingo "github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 
+	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -35,8 +36,7 @@ func newSampler(rate *float64) (zipkingo.Sampler, error) {
 	case r == 1:
 		return zipkingo.AlwaysSample, nil
 	}
-	boundary := uint64(r * (1 << 63))
-	return func(id uint64) bool { return id&math.MaxInt64 < boundary }, nil
+	return sampling.ByTraceID(r), nil
 }
 
 // idGenerator makes 128-bit trace ids and 64-bit span ids, never zero,

@@ -41,3 +41,23 @@ func TestRecorded(t *testing.T) {
 		t.Errorf("Register(nil) added a function: %d registered, want 1", len(funcs))
 	}
 }
+
+func TestByTraceID(t *testing.T) {
+	const half = uint64(1) << 62 // rate 0.5's boundary
+	tests := []struct {
+		rate float64
+		id   uint64
+		want bool
+	}{
+		{0, 0, false}, {0, 1, false},
+		{1, 0, true}, {1, 1<<64 - 1, true},
+		{0.5, half - 1, true}, {0.5, half, false},
+		{0.5, 1<<63 | (half - 1), true}, // the top bit does not count
+		{0.25, half/2 - 1, true}, {0.25, half / 2, false},
+	}
+	for _, tt := range tests {
+		if got := ByTraceID(tt.rate)(tt.id); got != tt.want {
+			t.Errorf("ByTraceID(%v)(%#x) = %v, want %v", tt.rate, tt.id, got, tt.want)
+		}
+	}
+}
