@@ -34,10 +34,12 @@
 // lightstep-tracer-go has no sampler: Lightstep samples at its satellites.
 // It does drop spans whose context carries Sampled "false" and propagates
 // that flag in the ot-tracer-sampled header. When Config.SampleRate is set
-// below 1, this backend decides once per trace, when a root span starts:
-// with probability SampleRate the trace is reported, otherwise the root is
-// started unsampled, and its children here and in downstream services that
-// read ot-tracer-* headers are dropped with it. A span continuing a
+// below 1, this backend decides once per trace, when a root span starts,
+// by the trace id it gives the root, as the zipkin backend and
+// jaeger-client-go decide: the trace is reported when the id's low 63 bits
+// are below SampleRate×2⁶³, otherwise the root is started unsampled, and
+// its children here and in downstream services that read ot-tracer-*
+// headers are dropped with it. A span continuing a
 // caller's trace keeps the caller's decision. A nil SampleRate or 1
 // reports everything; 0 reports no new trace.
 //
