@@ -219,11 +219,6 @@ type logger struct {
 	limit  ratelog.Limiter     // export failures logged at most once per interval
 }
 
-// failureLogEvery is the least time between two log lines about spans
-// that could not be sent: a collector that stays down must not flood the
-// service's log. Every failure is counted in Stats regardless.
-const failureLogEvery = 10 * time.Second
-
 func newLogger(o Options) *logger {
 	var pairs []string
 	add := func(secret, with string) {
@@ -245,7 +240,7 @@ func newLogger(o Options) *logger {
 		}
 	}
 	add(string(o.Password), redacted)
-	return &logger{redact: strings.NewReplacer(pairs...), limit: ratelog.Limiter{Every: failureLogEvery}}
+	return &logger{redact: strings.NewReplacer(pairs...), limit: ratelog.Limiter{Every: ratelog.Every}}
 }
 
 // Error implements jaeger.Logger.

@@ -48,7 +48,7 @@
 // The client reports problems only through a process-wide event handler
 // (it has no per-tracer one). This package installs one when it is
 // imported: it logs failed reports, dropped spans and other client errors
-// through the standard log package, at most once a minute (counting the
+// through the standard log package, at most once per 10s (counting the
 // events it held back), with every access token given to this package
 // replaced by [redacted]. A program that calls
 // lightstep.SetGlobalEventHandler afterwards replaces it, redaction

@@ -3,6 +3,7 @@ package lightstep
 import (
 	"context"
 	"errors"
+	"log"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	lsgo "github.com/lightstep/lightstep-tracer-go"
 
 	"github.com/polytrace/polytrace/internal/lightsteptest"
+	"github.com/polytrace/polytrace/internal/ratelog"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -57,81 +59,81 @@ var (
 	_ lsgo.EventMissingService = missingService{}
 )
 
-// capture is a fake log with a settable clock.
-type capture struct {
-	mu    sync.Mutex
-	lines []string
-	now   time.Time
+// newTestLog returns the logger the package uses, writing to buf, with
+// its own secrets and the clock now.
+func newTestLog(buf *syncBuffer, every time.Duration, now *time.Time) *ratelog.Logger {
+	return &ratelog.Logger{Out: log.New(buf, "", 0), Prefix: "polytrace: lightstep: ", Secrets: &ratelog.Secrets{},
+		Limiter: ratelog.Limiter{Every: every, Now: func() time.Time { return *now }}}
 }
 
-func (c *capture) print(msg string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lines = append(c.lines, msg)
+// syncBuffer is a log destination safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
 }
 
-func (c *capture) got() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.lines...)
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
 }
 
-func newTestLog(c *capture, every time.Duration) *eventLog {
-	return &eventLog{print: c.print, now: func() time.Time { return c.now }, every: every, secrets: map[string]struct{}{}}
+func (b *syncBuffer) lines() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Split(strings.TrimSuffix(b.buf.String(), "\n"), "\n")
+}
+
+// useLog makes l the logger of the events handler for the test.
+func useLog(t *testing.T, l *ratelog.Logger) {
+	old := events.Swap(l)
+	t.Cleanup(func() { events.Store(old) })
 }
 
 func TestEventLog(t *testing.T) {
-	c := &capture{now: time.Unix(1000, 0)}
-	l := newTestLog(c, time.Minute)
-	l.addSecret("abc")
-	l.addSecret("abcdef")
-	l.addSecret("")
+	var buf syncBuffer
+	now := time.Unix(1000, 0)
+	l := newTestLog(&buf, time.Minute, &now)
+	l.Secrets.Add("abc", "abcdef", "")
+	useLog(t, l)
 
-	transport := flushError{lsgo.FlushErrorTransport, errors.New("dial tcp: connection refused")}
-	l.handle(transport)
-	l.handle(statusReport{dropped: 0})                           // nothing to say
-	l.handle(missingService{})                                   // informational
-	l.handle(flushError{lsgo.FlushErrorReport, errors.New("x")}) // held back: within the minute
-	l.handle(statusReport{dropped: 3})                           // held back
-	c.now = c.now.Add(time.Minute)
-	l.handle(flushError{lsgo.FlushErrorReport, errors.New("token abcdef rejected, abc too")})
-	c.now = c.now.Add(time.Minute)
-	l.handle(statusReport{dropped: 7})
-	l.handle(flushError{lsgo.FlushErrorTracerClosed, errors.New(string(lsgo.FlushErrorTracerClosed))})
+	handleEvent(flushError{lsgo.FlushErrorTransport, errors.New("dial tcp: connection refused")})
+	handleEvent(statusReport{dropped: 0})                           // nothing to say
+	handleEvent(missingService{})                                   // informational
+	handleEvent(flushError{lsgo.FlushErrorReport, errors.New("x")}) // held back: within the minute
+	handleEvent(statusReport{dropped: 3})                           // held back
+	now = now.Add(time.Minute)
+	handleEvent(flushError{lsgo.FlushErrorReport, errors.New("token abcdef rejected, abc too")})
+	now = now.Add(time.Minute)
+	handleEvent(statusReport{dropped: 7})
+	handleEvent(flushError{lsgo.FlushErrorTracerClosed, errors.New(string(lsgo.FlushErrorTracerClosed))})
 
 	want := []string{
 		"polytrace: lightstep: flush failed, could not send report to Collector: dial tcp: connection refused",
-		"polytrace: lightstep: flush failed, report contained errors: token [redacted] rejected, [redacted] too (and 2 earlier tracer events not logged)",
+		"polytrace: lightstep: flush failed, report contained errors: token [redacted] rejected, [redacted] too (and 2 more messages held back over the last 1m0s)",
 		"polytrace: lightstep: 7 spans dropped: the report buffer was full",
 	}
-	if got := c.got(); !reflect.DeepEqual(got, want) {
+	if got := buf.lines(); !reflect.DeepEqual(got, want) {
 		t.Errorf("logged:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
 func TestEventLogStatesWithoutRepeat(t *testing.T) {
-	c := &capture{}
-	l := newTestLog(c, 0)
-	l.handle(flushError{lsgo.FlushErrorTracerClosed, errors.New(string(lsgo.FlushErrorTracerClosed))})
-	if got, want := c.got(), []string{"polytrace: lightstep: " + string(lsgo.FlushErrorTracerClosed)}; !reflect.DeepEqual(got, want) {
+	var buf syncBuffer
+	now := time.Now()
+	useLog(t, newTestLog(&buf, 0, &now))
+	handleEvent(flushError{lsgo.FlushErrorTracerClosed, errors.New(string(lsgo.FlushErrorTracerClosed))})
+	if got, want := buf.lines(), []string{"polytrace: lightstep: " + string(lsgo.FlushErrorTracerClosed)}; !reflect.DeepEqual(got, want) {
 		t.Errorf("logged %q, want %q", got, want)
 	}
 }
 
 func TestEventHandlerInstalled(t *testing.T) {
-	c := &capture{now: time.Unix(1000, 0)}
-	l := newTestLog(c, time.Hour)
-	// The handler the client calls is this package's, whichever eventLog
-	// it points to: swap the global for the test.
-	events.mu.Lock()
-	print, now, every := events.print, events.now, events.every
-	events.print, events.now, events.every, events.logged = l.print, l.now, 0, false
-	events.mu.Unlock()
-	t.Cleanup(func() {
-		events.mu.Lock()
-		events.print, events.now, events.every = print, now, every
-		events.mu.Unlock()
-	})
+	var buf syncBuffer
+	now := time.Unix(1000, 0)
+	l := newTestLog(&buf, 0, &now)
+	l.Secrets = tokens // the package's: Open adds the token to them
+	useLog(t, l)
 
 	const tok = "tok-7f3a9c-secret"
 	for _, tr := range []string{TransportHTTP, TransportGRPC} {
@@ -156,7 +158,7 @@ func TestEventHandlerInstalled(t *testing.T) {
 				t.Fatal(err)
 			}
 			found := false
-			for _, line := range c.got() {
+			for _, line := range buf.lines() {
 				if strings.Contains(line, tok) {
 					t.Errorf("logged the token: %s", line)
 				}
@@ -165,7 +167,7 @@ func TestEventHandlerInstalled(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Errorf("the collector's rejection was not logged (redacted); logged: %q", c.got())
+				t.Errorf("the collector's rejection was not logged (redacted); logged: %q", buf.lines())
 			}
 		})
 	}

@@ -27,7 +27,7 @@ const Name = "lightstep"
 
 func init() {
 	tracer.Register(Name, Open)
-	lsgo.SetGlobalEventHandler(events.handle)
+	lsgo.SetGlobalEventHandler(handleEvent)
 }
 
 // Open builds a Lightstep tracer from cfg: the LIGHTSTEP_* settings read
@@ -67,7 +67,7 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 	if err != nil {
 		return nil, fmt.Errorf("lightstep: %w", err)
 	}
-	events.addSecret(opts.AccessToken)
+	tokens.Add(opts.AccessToken)
 
 	host, _ := plainHost(opts.CollectorHost)
 	target := net.JoinHostPort(host, strconv.Itoa(opts.CollectorPort))
@@ -92,7 +92,7 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 		// carry no trace context (see extract.go).
 		Propagators: map[opentracing.BuiltinFormat]lsgo.Propagator{opentracing.HTTPHeaders: headerPropagator{}},
 	}
-	stats := &spanstats.Counters{Redact: events.redactSecrets}
+	stats := &spanstats.Counters{Redact: tokens.Redact}
 	buf := &bufferMirror{stats: stats, size: int64(queue)}
 	lo.Recorder = buf
 	abortCtx, abort := context.WithCancel(context.Background())

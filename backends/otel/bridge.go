@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/polytrace/polytrace/internal/ratelog"
 )
 
 // otTracer is the opentracing.Tracer the backend hands out: the
@@ -31,7 +33,7 @@ type otTracer struct {
 	prop     propagation.TextMapPropagator // as configured; the bridge has it wrapped in a bridgePropagator
 	sampler  sdktrace.Sampler              // as configured, for tests
 	decide   decider
-	warn     *limitedLog
+	warn     *ratelog.Logger
 	kindOnce sync.Once
 }
 
@@ -191,7 +193,7 @@ func (s *otSpan) Tracer() opentracing.Tracer { return s.tracer }
 // started is ignored.
 func (t *otTracer) warnKind() {
 	t.kindOnce.Do(func() {
-		t.warn.print("span.kind set after the span started is ignored: give it as a start option, such as ext.SpanKindRPCClient")
+		t.warn.Log("span.kind set after the span started is ignored: give it as a start option, such as ext.SpanKindRPCClient")
 	})
 }
 

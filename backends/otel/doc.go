@@ -168,7 +168,7 @@
 // started, finished, exported and dropped (the SDK's processor drops
 // without telling); at most the queue and one batch are held. Failed
 // exports are retried by the exporter within its timeout,
-// then logged through [Options].Logger, at most once a minute, with header
+// then logged through [Options].Logger, at most once per 10s, with header
 // values removed. The bridge's warnings go to the same logger. Shutdown
 // is the provider's: it exports what is queued and returns by its
 // context's deadline; an export still under way then is cancelled and the

@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"log"
 	"maps"
 	"net"
 	"net/http"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,10 +22,8 @@ import (
 	"google.golang.org/grpc/encoding/gzip"
 
 	"github.com/polytrace/polytrace/internal/connset"
+	"github.com/polytrace/polytrace/internal/ratelog"
 )
-
-// logEvery is the least time between two log lines of one kind.
-const logEvery = time.Minute
 
 // exporter sits between the batch span processor and the OTLP exporter.
 // It
@@ -44,7 +39,7 @@ const logEvery = time.Minute
 type exporter struct {
 	next     sdktrace.SpanExporter
 	res      *resource.Resource
-	failures *limitedLog
+	failures *ratelog.Logger
 
 	aborted context.Context
 	abort   context.CancelFunc
@@ -57,7 +52,7 @@ type exporter struct {
 
 var _ sdktrace.SpanExporter = (*exporter)(nil)
 
-func newExporter(next sdktrace.SpanExporter, res *resource.Resource, failures *limitedLog,
+func newExporter(next sdktrace.SpanExporter, res *resource.Resource, failures *ratelog.Logger,
 	aborted context.Context, abort context.CancelFunc) *exporter {
 	return &exporter{next: next, res: res, failures: failures, aborted: aborted, abort: abort}
 }
@@ -92,7 +87,7 @@ func (e *exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		e.counts.exportEnded(len(spans), err)
 	}
 	if err != nil {
-		msg := e.failures.print(fmt.Sprintf("%d spans: %v", len(spans), err))
+		msg := e.failures.Log(fmt.Sprintf("%d spans: %v", len(spans), err))
 		if e.closing.Load() {
 			e.mu.Lock()
 			e.flushErr = msg
@@ -108,7 +103,7 @@ func (e *exporter) Shutdown(ctx context.Context) error {
 	if err := e.next.Shutdown(ctx); err != nil {
 		e.mu.Lock()
 		if e.flushErr == "" {
-			e.flushErr = e.failures.redact("shut down exporter: " + err.Error())
+			e.flushErr = e.failures.Redact("shut down exporter: " + err.Error())
 		}
 		e.mu.Unlock()
 	}
@@ -221,59 +216,4 @@ func tlsConfig(c *tls.Config) *tls.Config {
 		return c.Clone()
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12}
-}
-
-// limitedLog prints lines with a prefix through a logger, at most once per
-// logEvery (counting the lines it held back), with every secret replaced
-// by [redacted].
-type limitedLog struct {
-	logger  *log.Logger
-	prefix  string
-	secrets []string // longest first, so that no secret is left half visible
-	every   time.Duration
-	now     func() time.Time
-
-	mu     sync.Mutex
-	logged bool
-	last   time.Time
-	held   int
-}
-
-func newLimitedLog(logger *log.Logger, prefix string, secrets []string) *limitedLog {
-	var s []string
-	for _, v := range secrets {
-		if v != "" {
-			s = append(s, v)
-		}
-	}
-	sort.Slice(s, func(i, j int) bool { return len(s[i]) > len(s[j]) })
-	return &limitedLog{logger: logger, prefix: prefix, secrets: s, every: logEvery, now: time.Now}
-}
-
-// redact returns msg with every secret replaced.
-func (l *limitedLog) redact(msg string) string {
-	for _, s := range l.secrets {
-		msg = strings.ReplaceAll(msg, s, "[redacted]")
-	}
-	return msg
-}
-
-// print logs msg (trimmed, redacted) unless a line was logged less than
-// l.every ago, and returns the redacted msg.
-func (l *limitedLog) print(msg string) string {
-	msg = l.redact(strings.TrimSpace(msg))
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if l.logged && now.Sub(l.last) < l.every {
-		l.held++
-		return msg
-	}
-	line := l.prefix + msg
-	if l.held > 0 {
-		line += fmt.Sprintf(" (and %d more since the last such line)", l.held)
-	}
-	l.logged, l.last, l.held = true, now, 0
-	l.logger.Print(line)
-	return msg
 }

@@ -19,6 +19,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/ratelog"
 	"github.com/polytrace/polytrace/internal/reach"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
@@ -81,12 +82,12 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	if logger == nil {
 		logger = log.New(os.Stderr, "polytrace otel: ", log.LstdFlags)
 	}
-	secrets := make([]string, 0, len(s.Headers))
+	secrets := &ratelog.Secrets{}
 	for _, v := range s.Headers {
-		secrets = append(secrets, v)
+		secrets.Add(v)
 	}
-	failures := newLimitedLog(logger, "export failed: ", secrets)
-	warnings := newLimitedLog(logger, "opentracing bridge: ", nil)
+	failures := &ratelog.Logger{Out: logger, Prefix: "export failed: ", Secrets: secrets, Limiter: ratelog.Limiter{Every: ratelog.Every}}
+	warnings := &ratelog.Logger{Out: logger, Prefix: "opentracing bridge: ", Limiter: ratelog.Limiter{Every: ratelog.Every}}
 
 	aborted, abort := context.WithCancel(context.Background())
 	closeTransport := func() {}
@@ -105,7 +106,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 		closeTransport()
 		return nil, fmt.Errorf("otel: %w", err)
 	}
-	stats := &spanstats.Counters{Redact: failures.redact}
+	stats := &spanstats.Counters{Redact: failures.Redact}
 	// The SDK's batch span processor, with the same settings (every one
 	// given, so that none comes from the process environment's OTEL_BSP_*),
 	// and the counts of Stats; see batcher.
@@ -145,7 +146,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	// spans started through the OpenTelemetry API visible to
 	// opentracing.SpanFromContext.
 	bt := otbridge.NewBridgeTracer()
-	bt.SetWarningHandler(func(msg string) { warnings.print(msg) })
+	bt.SetWarningHandler(func(msg string) { warnings.Log(msg) })
 	// Without a propagator of its own, the bridge would use OpenTelemetry's
 	// global one, a no-op until a program sets it: Inject would write
 	// nothing and Extract would find nothing.

@@ -453,22 +453,3 @@ func TestShutdownReportsFlushError(t *testing.T) {
 		t.Errorf("log %q, want the failure with the secret redacted", logs.String())
 	}
 }
-
-func TestLimitedLog(t *testing.T) {
-	var buf bytes.Buffer
-	l := newLimitedLog(log.New(&buf, "", 0), "export failed: ", []string{"key", "longer-key", ""})
-	now := time.Unix(0, 0)
-	l.now = func() time.Time { return now }
-	if got := l.print(" sent longer-key and key\n"); got != "sent [redacted] and [redacted]" {
-		t.Errorf("print returned %q", got)
-	}
-	l.print("second")
-	now = now.Add(30 * time.Second)
-	l.print("third")
-	now = now.Add(31 * time.Second)
-	l.print("fourth")
-	want := "export failed: sent [redacted] and [redacted]\nexport failed: fourth (and 2 more since the last such line)\n"
-	if buf.String() != want {
-		t.Errorf("log:\n%q\nwant\n%q", buf.String(), want)
-	}
-}

@@ -8,7 +8,7 @@ import (
 	"github.com/openzipkin/zipkin-go/model"
 
 	"github.com/polytrace/polytrace/backends/zipkin"
-	"github.com/polytrace/polytrace/internal/spanstats"
+	"github.com/polytrace/polytrace/internal/envconf"
 )
 
 // span is one finished span as the store holds it. It is never changed
@@ -123,10 +123,5 @@ func (s *span) Tag(key string) (string, bool) {
 func (s *span) kind() string { return strings.ToLower(string(s.Kind)) }
 
 // redact removes the user information and query string of URLs in a
-// value that comes from a request (see spanstats.Scrub).
-func redact(v string) string {
-	if !strings.Contains(v, "://") {
-		return v
-	}
-	return spanstats.Scrub(v)
-}
+// value that comes from a request.
+func redact(v string) string { return envconf.Scrub(v) }

@@ -6,11 +6,11 @@ import (
 	"regexp"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter"
 
+	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/ratelog"
 	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
@@ -59,10 +59,6 @@ func (d *httpDoer) outcome(status int, msg string) {
 	}
 }
 
-// logEvery is the least time between two log lines about spans that could
-// not be sent: a collector that stays down must not flood the log.
-const logEvery = 10 * time.Second
-
 // disposing matches zipkin-go's message for spans dropped from a full
 // backlog.
 var disposing = regexp.MustCompile(`backlog too long, disposing (\d+) spans`)
@@ -70,7 +66,7 @@ var disposing = regexp.MustCompile(`backlog too long, disposing (\d+) spans`)
 // logTap is the writer of the logger handed to zipkin-go's HTTP reporter.
 // It counts the spans the reporter drops from its backlog (it says so only
 // in its log), and passes the reporter's complaints on to the user's
-// logger at most once per logEvery, with a count of those held back.
+// logger at most once per ratelog.Every, with a count of those held back.
 type logTap struct {
 	out   *log.Logger
 	stats *spanstats.Counters
@@ -78,7 +74,7 @@ type logTap struct {
 }
 
 func newLogTap(out *log.Logger, stats *spanstats.Counters) *log.Logger {
-	return log.New(&logTap{out: out, stats: stats, limit: ratelog.Limiter{Every: logEvery}}, "", 0)
+	return log.New(&logTap{out: out, stats: stats, limit: ratelog.Limiter{Every: ratelog.Every}}, "", 0)
 }
 
 func (t *logTap) Write(p []byte) (int, error) {
@@ -88,7 +84,7 @@ func (t *logTap) Write(p []byte) (int, error) {
 			t.stats.Dropped(n)
 		}
 	}
-	if msg, ok := t.limit.Allow(spanstats.Scrub(msg)); ok {
+	if msg, ok := t.limit.Allow(envconf.Scrub(msg)); ok {
 		t.out.Print(msg)
 	}
 	return len(p), nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -146,6 +147,19 @@ func Redact(s string) string {
 		u.RawQuery = "REDACTED"
 	}
 	return u.String()
+}
+
+// urlPattern matches URLs in free text.
+var urlPattern = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
+
+// Scrub returns msg with the user information and query string of every
+// URL in it replaced (see [Redact]), for log lines, export errors and
+// values shown from requests.
+func Scrub(msg string) string {
+	if !strings.Contains(msg, "://") {
+		return msg
+	}
+	return urlPattern.ReplaceAllStringFunc(msg, Redact)
 }
 
 // Tags parses a comma-separated list of key=value pairs ("k=v,k2=v2"), as

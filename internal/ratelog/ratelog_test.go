@@ -1,6 +1,8 @@
 package ratelog
 
 import (
+	"bytes"
+	"log"
 	"testing"
 	"time"
 )
@@ -25,5 +27,37 @@ func TestLimiter(t *testing.T) {
 		if ok != (s.want != "") || got != s.want {
 			t.Errorf("Allow(%q) = %q, %t; want %q", s.give, got, ok, s.want)
 		}
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	var s Secrets
+	if got := s.Redact("nothing known"); got != "nothing known" {
+		t.Errorf("zero Secrets changed %q", got)
+	}
+	s.Add("key", "longer-key", "", "key")
+	if got := s.Redact("sent longer-key and key"); got != "sent [redacted] and [redacted]" {
+		t.Errorf("Redact = %q: the longest secret first, none left half visible", got)
+	}
+}
+
+func TestLogger(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.Unix(0, 0)
+	l := &Logger{Out: log.New(&buf, "", 0), Prefix: "export failed: ", Secrets: &Secrets{},
+		Limiter: Limiter{Every: Every, Now: func() time.Time { return now }}}
+	l.Secrets.Add("tok-123")
+	if got := l.Log(" sent tok-123 to https://u:pw@collector/api?key=k\n"); got != "sent [redacted] to https://REDACTED@collector/api?REDACTED" {
+		t.Errorf("Log returned %q", got)
+	}
+	l.Log("second")
+	now = now.Add(Every / 2)
+	l.Log("third")
+	now = now.Add(Every)
+	l.Log("fourth")
+	want := "export failed: sent [redacted] to https://REDACTED@collector/api?REDACTED\n" +
+		"export failed: fourth (and 2 more messages held back over the last 15s)\n"
+	if buf.String() != want {
+		t.Errorf("log:\n%q\nwant\n%q", buf.String(), want)
 	}
 }

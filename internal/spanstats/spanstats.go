@@ -4,7 +4,6 @@ package spanstats
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -57,7 +56,7 @@ func (c *Counters) Dropped(n int64) {
 // is stored before the attempt is counted, and Stats reads the count
 // first, so a snapshot that counts an error always describes one.
 func (c *Counters) Failed(msg string) {
-	msg = Scrub(msg)
+	msg = envconf.Scrub(msg)
 	if c.Redact != nil {
 		msg = c.Redact(msg)
 	}
@@ -98,15 +97,6 @@ func (c *Counters) Stats() tracer.Stats {
 		s.SpansDropped = max(s.SpansFinished-s.SpansExported, 0)
 	}
 	return s
-}
-
-// urlPattern matches URLs in free text.
-var urlPattern = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
-
-// Scrub returns msg with the user information and query string of every
-// URL in it replaced (see envconf.Redact).
-func Scrub(msg string) string {
-	return urlPattern.ReplaceAllStringFunc(msg, envconf.Redact)
 }
 
 // EnvQueueSize is the root package's queue variable, named in errors
