@@ -10,6 +10,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/faultnet"
 	"github.com/polytrace/polytrace/tracer"
 )
@@ -253,5 +254,16 @@ func TestShutdownHonoursContext(t *testing.T) {
 	}
 	if err := tr.Close(); err != nil {
 		t.Fatalf("Close after Shutdown: %v", err)
+	}
+}
+
+// TestVariableNamesAgree: the variables the root package exports are the
+// ones tracer.Config.Validate names in its errors.
+func TestVariableNamesAgree(t *testing.T) {
+	for _, pair := range [][2]string{{EnvSampleRate, envconf.EnvSampleRate}, {EnvQueueSize, envconf.EnvQueueSize},
+		{EnvFlushTimeout, envconf.EnvFlushTimeout}, {EnvTags, envconf.EnvTags}} {
+		if pair[0] != pair[1] {
+			t.Errorf("%s exported, %s named in errors", pair[0], pair[1])
+		}
 	}
 }

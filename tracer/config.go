@@ -1,12 +1,14 @@
 package tracer
 
 import (
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/propagation"
 )
 
@@ -17,7 +19,7 @@ const DefaultFlushTimeout = 5 * time.Second
 // ErrInvalidConfig is wrapped by every error that reports an invalid
 // configuration value, so callers can tell configuration mistakes from
 // other failures with errors.Is.
-var ErrInvalidConfig = errors.New("invalid tracer configuration")
+var ErrInvalidConfig = envconf.ErrInvalid
 
 // Config is the backend-independent configuration every backend honours.
 // The zero value is valid: service named after the executable, every trace
@@ -64,6 +66,30 @@ type Config struct {
 	// [Instance.Converter] leave it to the root package, which wraps their
 	// tracer; others (otel) apply it themselves.
 	Propagation propagation.Formats
+}
+
+// Validate reports the first invalid field of c, naming the variable
+// that sets it (TRACER_SAMPLE_RATE, TRACER_QUEUE_SIZE,
+// TRACER_FLUSH_TIMEOUT, TRACER_TAGS), its value and what is accepted; the
+// error wraps [ErrInvalidConfig]. [Registry.Open] and every backend's
+// New call it, so a backend's OpenFunc is only ever given a valid
+// configuration.
+func (c Config) Validate() error {
+	if r := c.SampleRate; r != nil && !(*r >= 0 && *r <= 1) { // NaN too
+		return envconf.Invalid(envconf.EnvSampleRate, strconv.FormatFloat(*r, 'g', -1, 64), "a number from 0 to 1")
+	}
+	if q := c.QueueSize; q < 0 || q > MaxQueueSize {
+		return envconf.Invalid(envconf.EnvQueueSize, strconv.Itoa(q), fmt.Sprintf("an integer from 1 to %d", MaxQueueSize))
+	}
+	if c.FlushTimeout < 0 {
+		return envconf.Invalid(envconf.EnvFlushTimeout, c.FlushTimeout.String(), "a positive Go duration such as 5s")
+	}
+	for k := range c.Tags {
+		if strings.TrimSpace(k) == "" {
+			return envconf.Invalid(envconf.EnvTags, "="+c.Tags[k], "tags with non-empty keys")
+		}
+	}
+	return nil
 }
 
 // Queue returns QueueSize, or [DefaultQueueSize] when it is zero or

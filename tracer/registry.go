@@ -48,7 +48,9 @@ type Instance struct {
 	Converter propagation.Converter
 }
 
-// OpenFunc builds a backend's tracer from cfg. It must not read the process
+// OpenFunc builds a backend's tracer from cfg, which is valid
+// ([Config.Validate] returned nil: [Registry.Open] checks it first). It
+// must not read the process
 // environment (backend-specific settings come from cfg.Lookup), must not
 // return a nil Instance or Tracer without an error, and must not block on
 // the network: collectors that are unreachable at start-up are retried in
@@ -108,6 +110,9 @@ func (r *Registry) Open(name string, cfg Config) (*Instance, error) {
 	if open == nil {
 		return nil, fmt.Errorf("%w %q (registered: %s; is its package imported?)",
 			ErrUnknownBackend, name, strings.Join(r.Names(), ", "))
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	inst, err := open(cfg)
 	if err != nil {

@@ -3,16 +3,13 @@ package jaeger
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 
 	"github.com/opentracing/opentracing-go"
 	jaegerclient "github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/rpcmetrics"
 	"github.com/uber/jaeger-lib/metrics"
 
-	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
@@ -47,9 +44,8 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if err := o.validate(); err != nil {
 		return nil, fmt.Errorf("jaeger: %w", err)
 	}
-	if r := cfg.SampleRate; r != nil && (math.IsNaN(*r) || *r < 0 || *r > 1) {
-		return nil, fmt.Errorf("jaeger: %w", envconf.Invalid(envSampleRate,
-			strconv.FormatFloat(*r, 'g', -1, 64), "a number from 0 to 1"))
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("jaeger: %w", err)
 	}
 	if o.Disabled {
 		return &tracer.Instance{
@@ -58,10 +54,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		}, nil
 	}
 
-	queueSize, err := spanstats.QueueSize(cfg, o.QueueSize)
-	if err != nil {
-		return nil, fmt.Errorf("jaeger: %w", err)
-	}
+	queueSize := spanstats.QueueSize(cfg, o.QueueSize)
 
 	service := cfg.Service()
 	factory := o.Metrics

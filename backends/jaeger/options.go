@@ -41,7 +41,6 @@ const (
 	envPassword                 = "JAEGER_PASSWORD"
 	envAgentHost                = "JAEGER_AGENT_HOST"
 	envAgentPort                = "JAEGER_AGENT_PORT"
-	envSampleRate               = "TRACER_SAMPLE_RATE" // for errors about Config.SampleRate
 	defaultAgentHost            = "localhost"
 	defaultAgentPort            = 6831
 	defaultSamplingPort         = 5778

@@ -3,7 +3,6 @@ package lightstep
 import (
 	"context"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -55,18 +54,18 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	rate, err := sampleRate(cfg.SampleRate)
-	if err != nil {
-		return nil, err
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("lightstep: %w", err)
+	}
+	rate := 1.0
+	if cfg.SampleRate != nil {
+		rate = *cfg.SampleRate
 	}
 	tags, err := reporterTags(cfg)
 	if err != nil {
 		return nil, err
 	}
-	queue, err := spanstats.QueueSize(cfg, 0)
-	if err != nil {
-		return nil, fmt.Errorf("lightstep: %w", err)
-	}
+	queue := spanstats.QueueSize(cfg, 0)
 	tokens.Add(opts.AccessToken)
 
 	host, _ := plainHost(opts.CollectorHost)
@@ -164,18 +163,6 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 // minReportingPeriod is the client's MinReportingPeriod.
 const minReportingPeriod = 100 * time.Millisecond
 
-// sampleRate checks cfg.SampleRate: nil means 1.
-func sampleRate(r *float64) (float64, error) {
-	if r == nil {
-		return 1, nil
-	}
-	if math.IsNaN(*r) || *r < 0 || *r > 1 {
-		return 0, fmt.Errorf("lightstep: %w", envconf.Invalid(envSampleRate,
-			strconv.FormatFloat(*r, 'g', -1, 64), "a number from 0 to 1"))
-	}
-	return *r, nil
-}
-
 // reporterTags returns the tracer (reporter) tags: cfg.Tags, the service
 // name as lightstep.component_name, and the executable's name as
 // lightstep.command_line unless a tag sets it (the client would otherwise
@@ -183,7 +170,7 @@ func sampleRate(r *float64) (float64, error) {
 // included).
 func reporterTags(cfg tracer.Config) (opentracing.Tags, error) {
 	if v, ok := cfg.Tags[lsgo.GUIDKey]; ok {
-		return nil, fmt.Errorf("lightstep: %w", envconf.Invalid(envTags, lsgo.GUIDKey+"="+v,
+		return nil, fmt.Errorf("lightstep: %w", envconf.Invalid(envconf.EnvTags, lsgo.GUIDKey+"="+v,
 			"tags without the key "+lsgo.GUIDKey+", which the Lightstep client sets itself"))
 	}
 	tags := make(opentracing.Tags, len(cfg.Tags)+2)

@@ -45,14 +45,6 @@ const (
 	DefaultTransport     = TransportHTTP
 )
 
-// envSampleRate is the root package's sampling variable, named in errors
-// about tracer.Config.SampleRate.
-const envSampleRate = "TRACER_SAMPLE_RATE"
-
-// envTags is the root package's tags variable, named in errors about
-// tracer.Config.Tags.
-const envTags = "TRACER_TAGS"
-
 // Options are the Lightstep-specific settings. The zero value of every
 // field but AccessToken means its default. Printing Options with any fmt
 // verb shows the access token as [redacted], and JSON leaves it out.

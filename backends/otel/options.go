@@ -128,13 +128,6 @@ const tracesPath = "v1/traces"
 // maxMillis caps the millisecond settings (a day).
 const maxMillis = 24 * 60 * 60 * 1000
 
-// envSampleRate and envTags are the root package's variables, named in
-// errors about tracer.Config.SampleRate and tracer.Config.Tags.
-const (
-	envSampleRate = "TRACER_SAMPLE_RATE"
-	envTags       = "TRACER_TAGS"
-)
-
 // Options configure the backend. The zero value of every field means its
 // default: OTLP over http/protobuf to [DefaultHTTPEndpoint], no headers, no
 // compression, the parentbased_always_on sampler, the specification's

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"log"
 	"maps"
-	"math"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -18,7 +16,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/ratelog"
 	"github.com/polytrace/polytrace/internal/reach"
 	"github.com/polytrace/polytrace/internal/shutdown"
@@ -66,6 +63,9 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 // build is New with the OTLP exporter replaceable for tests (nil means
 // the one opts describe).
 func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*tracer.Instance, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("otel: %w", err)
+	}
 	s, err := opts.resolve()
 	if err != nil {
 		return nil, fmt.Errorf("otel: %w", err)
@@ -100,12 +100,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	}
 	exp := newExporter(export, res, failures, aborted, abort)
 	// TRACER_QUEUE_SIZE wins over OTEL_BSP_MAX_QUEUE_SIZE.
-	queue, err := spanstats.QueueSize(cfg, s.MaxQueueSize)
-	if err != nil {
-		abort()
-		closeTransport()
-		return nil, fmt.Errorf("otel: %w", err)
-	}
+	queue := spanstats.QueueSize(cfg, s.MaxQueueSize)
 	stats := &spanstats.Counters{Redact: failures.Redact}
 	// The SDK's batch span processor, with the same settings (every one
 	// given, so that none comes from the process environment's OTEL_BSP_*),
@@ -217,9 +212,6 @@ func samplerFor(rate *float64, s sdktrace.Sampler) (sdktrace.Sampler, decider, e
 		}
 		return s, decider{}, nil
 	}
-	if math.IsNaN(*rate) || *rate < 0 || *rate > 1 {
-		return nil, decider{}, envconf.Invalid(envSampleRate, strconv.FormatFloat(*rate, 'g', -1, 64), "a number from 0 to 1")
-	}
 	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(*rate)), decider{parents: true, noRoots: *rate == 0}, nil
 }
 
@@ -234,12 +226,7 @@ func newResource(cfg tracer.Config, o Options) (*resource.Resource, error) {
 		"telemetry.sdk.version":  sdk.Version(),
 	}
 	maps.Copy(attrs, o.ResourceAttributes)
-	for k, v := range cfg.Tags {
-		if strings.TrimSpace(k) == "" {
-			return nil, envconf.Invalid(envTags, "="+v, "tags with keys that are not empty")
-		}
-		attrs[k] = v
-	}
+	maps.Copy(attrs, cfg.Tags) // keys not empty: cfg is valid
 	name := cfg.ServiceName
 	if name == "" {
 		name = strings.TrimSpace(o.ServiceName)

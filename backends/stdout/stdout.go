@@ -46,13 +46,10 @@ func Open(cfg tracer.Config) (*tracer.Instance, error) {
 func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	// Checked here so the error speaks of this backend, not of the zipkin
 	// tracer underneath.
-	if r := cfg.SampleRate; r != nil && !(*r >= 0 && *r <= 1) {
-		return nil, fmt.Errorf("stdout: %w: sample rate %v: want a number from 0 to 1", tracer.ErrInvalidConfig, *r)
-	}
-	queue, err := spanstats.QueueSize(cfg, 0)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("stdout: %w", err)
 	}
+	queue := spanstats.QueueSize(cfg, 0)
 	w := opts.Writer
 	if w == nil {
 		w = os.Stdout

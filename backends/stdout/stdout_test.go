@@ -423,7 +423,7 @@ func TestInvalidSampleRate(t *testing.T) {
 	for _, give := range []float64{-1, 1.5, math.NaN()} {
 		inst, err := New(tracer.Config{SampleRate: &give}, Options{Writer: &safeBuffer{}})
 		if inst != nil || !errors.Is(err, tracer.ErrInvalidConfig) || !strings.HasPrefix(err.Error(), "stdout: ") ||
-			!strings.Contains(err.Error(), "sample rate") {
+			!strings.Contains(err.Error(), "TRACER_SAMPLE_RATE") {
 			t.Errorf("rate %v: New = %v, %v; want a stdout error about the sample rate", give, inst, err)
 		}
 	}

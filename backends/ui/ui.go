@@ -138,10 +138,12 @@ func Open(cfg tracer.Config) (*tracer.Instance, error) {
 // tracer recording: [tracer.Instance.Ping], which TRACER_STRICT calls,
 // reports it.
 func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
-	queue, err := spanstats.QueueSize(cfg, 0)
-	if err != nil {
+	// Checked here so the error speaks of this backend, not of the zipkin
+	// tracer underneath.
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
+	queue := spanstats.QueueSize(cfg, 0)
 	store := opts.Store
 	if store == nil {
 		store = Default()

@@ -1,15 +1,12 @@
 package zipkin
 
 import (
-	"fmt"
-	"math"
 	"math/rand/v2"
 
 	zipkingo "github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 
 	"github.com/polytrace/polytrace/internal/sampling"
-	"github.com/polytrace/polytrace/tracer"
 )
 
 // newSampler returns the sampler for rate: nil samples every trace, 0 none,
@@ -23,20 +20,15 @@ import (
 // zipkin-go's generators (63-bit) and from ours (64-bit), like
 // jaeger-client-go's probabilistic sampler, so services keep consistent
 // decisions for a trace.
-func newSampler(rate *float64) (zipkingo.Sampler, error) {
-	if rate == nil {
-		return zipkingo.AlwaysSample, nil
-	}
-	r := *rate
+// rate is valid (tracer.Config.Validate).
+func newSampler(rate *float64) zipkingo.Sampler {
 	switch {
-	case math.IsNaN(r) || r < 0 || r > 1:
-		return nil, fmt.Errorf("%w: sample rate %v: want a number from 0 to 1", tracer.ErrInvalidConfig, r)
-	case r == 0:
-		return zipkingo.NeverSample, nil
-	case r == 1:
-		return zipkingo.AlwaysSample, nil
+	case rate == nil || *rate == 1:
+		return zipkingo.AlwaysSample
+	case *rate == 0:
+		return zipkingo.NeverSample
 	}
-	return sampling.ByTraceID(r), nil
+	return sampling.ByTraceID(*rate)
 }
 
 // idGenerator makes 128-bit trace ids and 64-bit span ids, never zero,

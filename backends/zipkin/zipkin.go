@@ -155,13 +155,10 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			"one of "+EncodingJSON+", "+EncodingProto3))
 	}
 	// Checked before the reporter starts its goroutines.
-	if _, err := newSampler(cfg.SampleRate); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
 	}
-	queue, err := spanstats.QueueSize(cfg, 0)
-	if err != nil {
-		return nil, fmt.Errorf("zipkin: %w", err)
-	}
+	queue := spanstats.QueueSize(cfg, 0)
 	logger := opts.Logger
 	if logger == nil {
 		logger = log.New(os.Stderr, "polytrace zipkin: ", log.LstdFlags)
@@ -232,10 +229,10 @@ func NewWithReporter(cfg tracer.Config, rep reporter.Reporter) (*tracer.Instance
 // counts spans started and finished; if rep is a StatsReporter, its
 // counts are added.
 func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Context, *closeGuard) error, stats *spanstats.Counters) (*tracer.Instance, error) {
-	sampler, err := newSampler(cfg.SampleRate)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
 	}
+	sampler := newSampler(cfg.SampleRate)
 	guard := &closeGuard{Reporter: rep, stats: stats}
 	ztr, err := zipkingo.NewTracer(guard,
 		zipkingo.WithLocalEndpoint(&model.Endpoint{ServiceName: cfg.Service()}),

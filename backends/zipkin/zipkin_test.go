@@ -367,10 +367,7 @@ func TestSampling(t *testing.T) {
 func TestSamplerRate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, rate := range []float64{0.01, 0.25, 0.9} {
-		sample, err := newSampler(&rate)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sample := newSampler(&rate)
 		for _, bits := range []int{63, 64} {
 			const n = 100000
 			hits := 0
@@ -400,7 +397,7 @@ func TestInvalidSampleRate(t *testing.T) {
 			t.Errorf("rate %v: New = %v, %v; want an error", give, inst, err)
 			continue
 		}
-		if !errors.Is(err, tracer.ErrInvalidConfig) || !strings.Contains(err.Error(), "sample rate") {
+		if !errors.Is(err, tracer.ErrInvalidConfig) || !strings.Contains(err.Error(), "TRACER_SAMPLE_RATE") {
 			t.Errorf("rate %v: error %q does not wrap ErrInvalidConfig and name the sample rate", give, err)
 		}
 		if _, err := NewWithReporter(tracer.Config{SampleRate: &give}, recorder.NewReporter()); !errors.Is(err, tracer.ErrInvalidConfig) {

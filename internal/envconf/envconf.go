@@ -4,6 +4,7 @@
 package envconf
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -11,15 +12,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/polytrace/polytrace/tracer"
 )
+
+// The variables of the common configuration (tracer.Config), named in
+// its errors; the root package exports them.
+const (
+	EnvSampleRate   = "TRACER_SAMPLE_RATE"
+	EnvQueueSize    = "TRACER_QUEUE_SIZE"
+	EnvFlushTimeout = "TRACER_FLUSH_TIMEOUT"
+	EnvTags         = "TRACER_TAGS"
+)
+
+// ErrInvalid is tracer.ErrInvalidConfig, which every *Error wraps.
+var ErrInvalid = errors.New("invalid tracer configuration")
 
 // Getter returns a trimmed setting and whether it is set to a non-empty
 // value; tracer.Config.Get is one.
 type Getter func(name string) (string, bool)
 
-// Error reports an invalid setting. It wraps tracer.ErrInvalidConfig.
+// Error reports an invalid setting. It wraps [ErrInvalid].
 type Error struct {
 	Name   string // the setting, e.g. TRACER_SAMPLE_RATE
 	Value  string // its value as given
@@ -35,8 +46,8 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s=%s: want %s", e.Name, v, e.Want)
 }
 
-// Unwrap lets errors.Is match tracer.ErrInvalidConfig.
-func (e *Error) Unwrap() error { return tracer.ErrInvalidConfig }
+// Unwrap lets errors.Is match [ErrInvalid] (tracer.ErrInvalidConfig).
+func (e *Error) Unwrap() error { return ErrInvalid }
 
 // Invalid returns an *Error for a non-secret setting.
 func Invalid(name, value, want string) error {

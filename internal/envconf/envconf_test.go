@@ -6,12 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/polytrace/polytrace/tracer"
 )
 
+// getter reads m as tracer.Config.Get reads its Lookup: trimmed, and set
+// only when non-empty.
 func getter(m map[string]string) Getter {
-	return tracer.Config{Lookup: tracer.MapLookup(m)}.Get
+	return func(name string) (string, bool) {
+		v := strings.TrimSpace(m[name])
+		return v, v != ""
+	}
 }
 
 func TestParsers(t *testing.T) {
@@ -49,8 +52,8 @@ func TestParsers(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
 				}
-				if !errors.Is(err, tracer.ErrInvalidConfig) {
-					t.Errorf("error does not wrap tracer.ErrInvalidConfig")
+				if !errors.Is(err, ErrInvalid) {
+					t.Errorf("error does not wrap ErrInvalid")
 				}
 			} else if err != nil {
 				t.Fatalf("unexpected error: %v", err)

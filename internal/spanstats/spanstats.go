@@ -3,8 +3,6 @@
 package spanstats
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -99,22 +97,15 @@ func (c *Counters) Stats() tracer.Stats {
 	return s
 }
 
-// EnvQueueSize is the root package's queue variable, named in errors
-// about tracer.Config.QueueSize.
-const EnvQueueSize = "TRACER_QUEUE_SIZE"
-
 // QueueSize returns the queue bound a backend uses: cfg.QueueSize when
 // set, else own (the backend's own setting; zero if it has none), else
-// tracer.DefaultQueueSize. A negative or too large cfg.QueueSize is an
-// error naming TRACER_QUEUE_SIZE.
-func QueueSize(cfg tracer.Config, own int) (int, error) {
-	switch q := cfg.QueueSize; {
-	case q < 0 || q > tracer.MaxQueueSize:
-		return 0, envconf.Invalid(EnvQueueSize, strconv.Itoa(q), fmt.Sprintf("an integer from 1 to %d", tracer.MaxQueueSize))
-	case q > 0:
-		return q, nil
+// tracer.DefaultQueueSize. cfg is valid (tracer.Config.Validate).
+func QueueSize(cfg tracer.Config, own int) int {
+	switch {
+	case cfg.QueueSize > 0:
+		return cfg.QueueSize
 	case own > 0:
-		return own, nil
+		return own
 	}
-	return tracer.DefaultQueueSize, nil
+	return tracer.DefaultQueueSize
 }
