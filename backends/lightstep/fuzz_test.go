@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opentracing/opentracing-go"
-
 	"github.com/polytrace/polytrace/tracer"
+	"github.com/polytrace/polytrace/tracer/tracertest"
 )
 
 // FuzzExtractHTTPHeaders feeds Lightstep's inbound headers (ot-tracer-*
@@ -50,25 +49,6 @@ func FuzzExtractHTTPHeaders(f *testing.F) {
 				h[k] = []string{v}
 			}
 		}
-		sc, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
-		if err != nil {
-			return
-		}
-		child := tr.StartSpan("child", opentracing.ChildOf(sc))
-		defer child.Finish()
-		first, second := http.Header{}, http.Header{}
-		if err := tr.Inject(child.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first)); err != nil {
-			t.Fatalf("Inject: %v", err)
-		}
-		again, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first))
-		if err != nil {
-			t.Fatalf("Extract of our own headers %v: %v", first, err)
-		}
-		if err := tr.Inject(again, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(second)); err != nil {
-			t.Fatalf("Inject after a round trip: %v", err)
-		}
-		if a, b := first.Get("Ot-Tracer-Traceid"), second.Get("Ot-Tracer-Traceid"); a == "" || a != b {
-			t.Fatalf("trace id %q then %q (inbound %v)", a, b, h)
-		}
+		tracertest.CheckExtract(t, tr, h, "Ot-Tracer-Traceid")
 	})
 }

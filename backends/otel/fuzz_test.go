@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opentracing/opentracing-go"
-
 	"github.com/polytrace/polytrace/tracer"
+	"github.com/polytrace/polytrace/tracer/tracertest"
 )
 
 // FuzzExtractHTTPHeaders feeds W3C headers (traceparent, tracestate,
@@ -50,25 +49,6 @@ func FuzzExtractHTTPHeaders(f *testing.F) {
 				h[k] = []string{v}
 			}
 		}
-		sc, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
-		if err != nil {
-			return
-		}
-		child := tr.StartSpan("child", opentracing.ChildOf(sc))
-		defer child.Finish()
-		first, second := http.Header{}, http.Header{}
-		if err := tr.Inject(child.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first)); err != nil {
-			t.Fatalf("Inject: %v", err)
-		}
-		again, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first))
-		if err != nil {
-			t.Fatalf("Extract of our own headers %v: %v", first, err)
-		}
-		if err := tr.Inject(again, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(second)); err != nil {
-			t.Fatalf("Inject after a round trip: %v", err)
-		}
-		if a, b := first.Get("Traceparent"), second.Get("Traceparent"); a == "" || a != b {
-			t.Fatalf("traceparent %q then %q (inbound %v)", a, b, h)
-		}
+		tracertest.CheckExtract(t, tr, h, "Traceparent")
 	})
 }

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opentracing/opentracing-go"
 	"github.com/openzipkin/zipkin-go/reporter"
 
 	"github.com/polytrace/polytrace/tracer"
+	"github.com/polytrace/polytrace/tracer/tracertest"
 )
 
 // FuzzExtractHTTPHeaders feeds B3 headers, multi (x-b3-*) and single
@@ -50,34 +50,6 @@ func FuzzExtractHTTPHeaders(f *testing.F) {
 				h[k] = []string{v}
 			}
 		}
-		checkExtract(t, inst.Tracer, h, "X-B3-Traceid")
+		tracertest.CheckExtract(t, inst.Tracer, h, "X-B3-Traceid")
 	})
-}
-
-// checkExtract extracts from h and, if that succeeds, exercises the
-// context: a child span, and two inject/extract rounds that must agree on
-// the trace header named traceHeader.
-func checkExtract(t *testing.T, tr opentracing.Tracer, h http.Header, traceHeader string) {
-	t.Helper()
-	sc, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
-	if err != nil {
-		return
-	}
-	child := tr.StartSpan("child", opentracing.ChildOf(sc))
-	defer child.Finish()
-	first := http.Header{}
-	if err := tr.Inject(child.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first)); err != nil {
-		t.Fatalf("Inject of a child of an accepted context: %v", err)
-	}
-	again, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first))
-	if err != nil {
-		t.Fatalf("Extract of our own headers %v: %v", first, err)
-	}
-	second := http.Header{}
-	if err := tr.Inject(again, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(second)); err != nil {
-		t.Fatalf("Inject after a round trip: %v", err)
-	}
-	if a, b := first.Get(traceHeader), second.Get(traceHeader); a != b {
-		t.Fatalf("%s changed in a round trip: %q then %q (inbound %v)", traceHeader, a, b, h)
-	}
 }

@@ -438,3 +438,33 @@ func (p converterProbe) SameSpanContext(s opentracing.Span, sc opentracing.SpanC
 	y, ok2 := p.conv.ToNeutral(sc)
 	return ok1 && ok2 && x.TraceID.IsValid() && x.TraceID == y.TraceID && x.SpanID == y.SpanID
 }
+
+// CheckExtract is the body of every backend's header fuzz test: it
+// extracts from h and, if that succeeds, exercises the context: a child
+// span, then two inject/extract rounds, which must write the trace header
+// named traceHeader (the backend's native one) and agree on it. Whatever h
+// holds, nothing may panic.
+func CheckExtract(t testing.TB, tr opentracing.Tracer, h http.Header, traceHeader string) {
+	t.Helper()
+	sc, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+	if err != nil {
+		return
+	}
+	child := tr.StartSpan("child", opentracing.ChildOf(sc))
+	defer child.Finish()
+	first := http.Header{}
+	if err := tr.Inject(child.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first)); err != nil {
+		t.Fatalf("Inject of a child of an accepted context: %v", err)
+	}
+	again, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(first))
+	if err != nil {
+		t.Fatalf("Extract of our own headers %v: %v", first, err)
+	}
+	second := http.Header{}
+	if err := tr.Inject(again, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(second)); err != nil {
+		t.Fatalf("Inject after a round trip: %v", err)
+	}
+	if a, b := first.Get(traceHeader), second.Get(traceHeader); a == "" || a != b {
+		t.Fatalf("%s %q, then %q after a round trip (inbound %v)", traceHeader, a, b, h)
+	}
+}
