@@ -174,9 +174,9 @@ func (h *handler) index(w http.ResponseWriter, _ *http.Request) {
 			bv.Y = 24 - bv.H
 			if s.Samples[b] {
 				bq := cloneValues(q)
-				bq.Set("minDuration", Buckets[b].String())
+				bq.Set("minDuration", latencyBuckets[b].String())
 				if b+1 < numBuckets {
-					bq.Set("maxDuration", (Buckets[b+1] - time.Nanosecond).String())
+					bq.Set("maxDuration", (latencyBuckets[b+1] - time.Nanosecond).String())
 				}
 				bv.Link = "search?" + bq.Encode()
 			}
@@ -197,9 +197,9 @@ func cloneValues(v url.Values) url.Values {
 
 func bucketLabel(b int) string {
 	if b+1 < numBuckets {
-		return fmt.Sprintf("%v to %v", Buckets[b], Buckets[b+1])
+		return fmt.Sprintf("%v to %v", latencyBuckets[b], latencyBuckets[b+1])
 	}
-	return fmt.Sprintf("%v and more", Buckets[b])
+	return fmt.Sprintf("%v and more", latencyBuckets[b])
 }
 
 func bucketShort(b int) string {

@@ -32,17 +32,17 @@ const samplesPerBucket = 2
 // percentiles are computed from.
 const recentDurations = 512
 
-// Buckets are the lower bounds of the latency buckets of each operation's
+// latencyBuckets are the lower bounds of the latency buckets of each operation's
 // histogram, as in zPages: a span falls in the last bucket whose bound
 // its duration reaches.
-var Buckets = [...]time.Duration{0, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond,
+var latencyBuckets = [...]time.Duration{0, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond,
 	10 * time.Millisecond, 100 * time.Millisecond, time.Second, 10 * time.Second, 100 * time.Second}
 
-const numBuckets = len(Buckets)
+const numBuckets = len(latencyBuckets)
 
 func bucketOf(d time.Duration) int {
 	for i := numBuckets - 1; i > 0; i-- {
-		if d >= Buckets[i] {
+		if d >= latencyBuckets[i] {
 			return i
 		}
 	}
@@ -319,7 +319,7 @@ func (s *Store) remove(t *trace) {
 	}
 }
 
-// Trace returns the spans the store holds of trace id, in start order, or
+// trace returns the spans the store holds of trace id, in start order, or
 // nil.
 func (s *Store) trace(id model.TraceID) []*span {
 	s.mu.Lock()
@@ -367,7 +367,7 @@ func (s *Store) operations(service string) []string {
 	return out
 }
 
-// Summary is one row of the overview: an operation's counts, percentiles
+// summary is one row of the overview: an operation's counts, percentiles
 // and histogram.
 type summary struct {
 	Service, Operation string
