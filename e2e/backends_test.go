@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/polytrace/polytrace/backends/stdout"
 	"github.com/polytrace/polytrace/internal/jaegertest"
 	"github.com/polytrace/polytrace/internal/lightsteptest"
+	"github.com/polytrace/polytrace/internal/syncbuf"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -38,7 +38,7 @@ type collectors struct {
 	jaeger  *jaegertest.Jaeger
 	lsHTTP  *lightsteptest.Receiver
 	lsGRPC  *lightsteptest.Receiver
-	stdout  *syncBuffer
+	stdout  *syncbuf.Buffer
 	proxied map[string]string // address overrides set by fault tests
 }
 
@@ -179,7 +179,7 @@ func startCollectors(t *testing.T) *collectors {
 		jaeger:  jaegertest.Start(t),
 		lsHTTP:  lightsteptest.Start(t, lightsteptest.HTTP),
 		lsGRPC:  lightsteptest.Start(t, lightsteptest.GRPC),
-		stdout:  &syncBuffer{},
+		stdout:  &syncbuf.Buffer{},
 		proxied: map[string]string{},
 	}
 }
@@ -217,24 +217,6 @@ func shutdownWithin(inst traced, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	return inst.Shutdown(ctx)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
 }
 
 func splitHostPort(addr string) (host, port string) {

@@ -21,6 +21,7 @@ import (
 	"github.com/polytrace/polytrace/examples/twoservice/shop"
 	"github.com/polytrace/polytrace/internal/jaegertest"
 	"github.com/polytrace/polytrace/internal/lightsteptest"
+	"github.com/polytrace/polytrace/internal/syncbuf"
 	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracelog"
 	"github.com/polytrace/polytrace/tracer"
@@ -94,8 +95,8 @@ func mixedRun(t *testing.T, runID string, f, b service) []map[string]any {
 // captureSlog sends slog's default logger, which the shop package logs
 // through, to a buffer of JSON lines via tracelog's handler, as the
 // example's main does, and puts everything back when t ends.
-func captureSlog(t *testing.T) *syncBuffer {
-	buf := &syncBuffer{}
+func captureSlog(t *testing.T) *syncbuf.Buffer {
+	buf := &syncbuf.Buffer{}
 	prev, out, flags := slog.Default(), log.Writer(), log.Flags()
 	slog.SetDefault(slog.New(tracelog.NewHandler(slog.NewJSONHandler(buf, nil))))
 	t.Cleanup(func() {

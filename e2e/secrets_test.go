@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/polytrace/polytrace/backends/otel"
 	"github.com/polytrace/polytrace/backends/zipkin"
 	"github.com/polytrace/polytrace/ginmw"
+	"github.com/polytrace/polytrace/internal/syncbuf"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -84,22 +83,7 @@ func checkNoSecret(t *testing.T, where, text string) {
 }
 
 // logCapture collects the standard logger's output for the test.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *logCapture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
+type logCapture = syncbuf.Buffer
 
 func captureLog(t *testing.T) *logCapture {
 	c := &logCapture{}

@@ -1,7 +1,6 @@
 package jaeger_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/polytrace/polytrace/backends/jaeger"
 	"github.com/polytrace/polytrace/internal/faultnet"
+	"github.com/polytrace/polytrace/internal/syncbuf"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
 )
@@ -550,23 +550,8 @@ func TestRPCMetrics(t *testing.T) {
 	}
 }
 
-// logCapture redirects the standard logger for the rest of the test.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *logCapture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
+// logCapture is where captureLog sends the standard logger.
+type logCapture = syncbuf.Buffer
 
 func captureLog(t *testing.T) *logCapture {
 	t.Helper()

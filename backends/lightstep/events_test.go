@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/polytrace/polytrace/internal/lightsteptest"
 	"github.com/polytrace/polytrace/internal/ratelog"
+	"github.com/polytrace/polytrace/internal/syncbuf"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -61,27 +61,9 @@ var (
 
 // newTestLog returns the logger the package uses, writing to buf, with
 // its own secrets and the clock now.
-func newTestLog(buf *syncBuffer, every time.Duration, now *time.Time) *ratelog.Logger {
+func newTestLog(buf *syncbuf.Buffer, every time.Duration, now *time.Time) *ratelog.Logger {
 	return &ratelog.Logger{Out: log.New(buf, "", 0), Prefix: "polytrace: lightstep: ", Secrets: &ratelog.Secrets{},
 		Limiter: ratelog.Limiter{Every: every, Now: func() time.Time { return *now }}}
-}
-
-// syncBuffer is a log destination safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Split(strings.TrimSuffix(b.buf.String(), "\n"), "\n")
 }
 
 // useLog makes l the logger of the events handler for the test.
@@ -91,7 +73,7 @@ func useLog(t *testing.T, l *ratelog.Logger) {
 }
 
 func TestEventLog(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	now := time.Unix(1000, 0)
 	l := newTestLog(&buf, time.Minute, &now)
 	l.Secrets.Add("abc", "abcdef", "")
@@ -113,23 +95,23 @@ func TestEventLog(t *testing.T) {
 		"polytrace: lightstep: flush failed, report contained errors: token [redacted] rejected, [redacted] too (and 2 more messages held back over the last 1m0s)",
 		"polytrace: lightstep: 7 spans dropped: the report buffer was full",
 	}
-	if got := buf.lines(); !reflect.DeepEqual(got, want) {
+	if got := buf.Lines(); !reflect.DeepEqual(got, want) {
 		t.Errorf("logged:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
 func TestEventLogStatesWithoutRepeat(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	now := time.Now()
 	useLog(t, newTestLog(&buf, 0, &now))
 	handleEvent(flushError{lsgo.FlushErrorTracerClosed, errors.New(string(lsgo.FlushErrorTracerClosed))})
-	if got, want := buf.lines(), []string{"polytrace: lightstep: " + string(lsgo.FlushErrorTracerClosed)}; !reflect.DeepEqual(got, want) {
+	if got, want := buf.Lines(), []string{"polytrace: lightstep: " + string(lsgo.FlushErrorTracerClosed)}; !reflect.DeepEqual(got, want) {
 		t.Errorf("logged %q, want %q", got, want)
 	}
 }
 
 func TestEventHandlerInstalled(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	now := time.Unix(1000, 0)
 	l := newTestLog(&buf, 0, &now)
 	l.Secrets = tokens // the package's: Open adds the token to them
@@ -158,7 +140,7 @@ func TestEventHandlerInstalled(t *testing.T) {
 				t.Fatal(err)
 			}
 			found := false
-			for _, line := range buf.lines() {
+			for _, line := range buf.Lines() {
 				if strings.Contains(line, tok) {
 					t.Errorf("logged the token: %s", line)
 				}
@@ -167,7 +149,7 @@ func TestEventHandlerInstalled(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Errorf("the collector's rejection was not logged (redacted); logged: %q", buf.lines())
+				t.Errorf("the collector's rejection was not logged (redacted); logged: %q", buf.Lines())
 			}
 		})
 	}

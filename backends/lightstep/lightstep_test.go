@@ -15,7 +15,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/polytrace/polytrace/backends/lightstep"
 	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/lightsteptest"
+	"github.com/polytrace/polytrace/internal/syncbuf"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
 )
@@ -528,24 +528,6 @@ func TestOptionsNeverPrintToken(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestTLSUnlessPlaintext points both transports, without
 // LIGHTSTEP_COLLECTOR_PLAINTEXT, at a TLS server whose certificate no
 // system root trusts: the server sees a TLS handshake that the client
@@ -553,7 +535,7 @@ func (s *syncBuffer) String() string {
 func TestTLSUnlessPlaintext(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &syncbuf.Buffer{}
 			srv := httptest.NewUnstartedServer(http.NotFoundHandler())
 			srv.Config.ErrorLog = log.New(logs, "", 0)
 			srv.EnableHTTP2 = true // gRPC insists on ALPN h2

@@ -25,6 +25,16 @@ import (
 	"github.com/polytrace/polytrace/internal/ratelog"
 )
 
+// exportRetry is how the OTLP exporters retry a failed export, within
+// its timeout (OTEL_EXPORTER_OTLP_TIMEOUT): from 500ms, growing to at
+// most 5s between attempts, as the gRPC connection is retried. The
+// exporters' default waits 5s before its first retry, so a collector back
+// after a short outage would wait that long for spans, while the queue
+// fills and drops.
+var exportRetry = otlptracegrpc.RetryConfig{
+	Enabled: true, InitialInterval: 500 * time.Millisecond, MaxInterval: 5 * time.Second, MaxElapsedTime: time.Minute,
+}
+
 // exporter sits between the batch span processor and the OTLP exporter.
 // It
 //   - replaces each span's resource with the one built from the
@@ -161,6 +171,7 @@ func newOTLPExporter(s settings, aborted context.Context) (sdktrace.SpanExporter
 			otlptracegrpc.WithGRPCConn(conn),
 			otlptracegrpc.WithHeaders(headers),
 			otlptracegrpc.WithTimeout(s.Timeout),
+			otlptracegrpc.WithRetry(exportRetry),
 		)
 		if err != nil {
 			_ = conn.Close()
@@ -199,6 +210,7 @@ func newOTLPExporter(s settings, aborted context.Context) (sdktrace.SpanExporter
 		otlptracehttp.WithTLSClientConfig(nil),
 		otlptracehttp.WithHeaders(headers),
 		otlptracehttp.WithTimeout(s.Timeout),
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig(exportRetry)),
 		otlptracehttp.WithCompression(compression),
 		otlptracehttp.WithEncoding(encoding),
 	)

@@ -1,18 +1,17 @@
 package zipkin
 
 import (
-	"bytes"
 	"context"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/polytrace/polytrace/internal/syncbuf"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -76,7 +75,7 @@ func TestBacklogBoundedAndCounted(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	logs := &lockedWriter{}
+	logs := &syncbuf.Buffer{}
 	const queue = 10
 	inst := openStats(t, srv.URL+"/api/v2/spans", queue, log.New(logs, "", 0))
 	inst.Tracer.StartSpan("first").Finish()
@@ -98,24 +97,6 @@ func TestBacklogBoundedAndCounted(t *testing.T) {
 		t.Errorf("backlog complaint logged %d times, want once:\n%s", n, logs.String())
 	}
 	_ = shutdownIn(inst, 200*time.Millisecond)
-}
-
-// lockedWriter is a bytes.Buffer safe for concurrent use.
-type lockedWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // TestRetriesBackOff: a collector that refuses at once is retried with a

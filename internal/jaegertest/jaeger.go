@@ -1,7 +1,6 @@
 package jaegertest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/polytrace/polytrace/internal/syncbuf"
 )
 
 const (
@@ -444,26 +445,7 @@ exporters:
 }
 
 // logBuffer collects Jaeger's stdout and stderr.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 // Tail returns the last n lines written (at most 16 KiB).
-func (b *logBuffer) Tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return tail(b.buf.Bytes(), n, 16<<10)
-}
+func (b *logBuffer) Tail(n int) string { return tail(b.Bytes(), n, 16<<10) }
