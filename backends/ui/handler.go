@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openzipkin/zipkin-go/model"
@@ -44,7 +45,7 @@ func Handler(s *Store, prefix string) http.Handler {
 	if prefix == "/" {
 		prefix = ""
 	}
-	h := &handler{store: s, base: prefix + "/", pages: parsePages()}
+	h := &handler{store: s, base: prefix + "/", pages: pageTemplates()}
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(assets, "assets")
 	mux.Handle("GET "+prefix+"/static/", http.StripPrefix(prefix+"/static/", staticFiles(static)))
@@ -100,6 +101,9 @@ type page struct {
 }
 
 var funcs = template.FuncMap{"dur": formatDuration}
+
+// pageTemplates parses the embedded templates, once per process.
+var pageTemplates = sync.OnceValue(parsePages)
 
 func parsePages() map[string]*template.Template {
 	layout := template.Must(template.New("").Funcs(funcs).ParseFS(assets, "assets/layout.html"))

@@ -71,7 +71,6 @@ type Store struct {
 	keptBytes int64
 	ops       map[opKey]*operation
 	changes   uint64 // spans added so far: a page is stale when it changes
-	refused   int64  // spans larger than the whole bound
 }
 
 // trace is the spans of one trace held by a store.
@@ -194,8 +193,7 @@ func (s *Store) add(sp *span) bool {
 		held = t.bytes
 	}
 	if held+sp.size > s.maxBytes/2 {
-		s.refused++
-		return false
+		return false // counted as dropped by the reporter
 	}
 	s.changes++
 	if t == nil {

@@ -222,16 +222,16 @@ func NewWithReporter(cfg tracer.Config, rep reporter.Reporter) (*tracer.Instance
 	if rep == nil {
 		return nil, errors.New("zipkin: NewWithReporter: nil reporter")
 	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("zipkin: %w", err)
+	}
 	return build(cfg, rep, func(_ context.Context, g *closeGuard) error { return g.Close() }, &spanstats.Counters{})
 }
 
 // build wraps rep in a closeGuard and the guard in the tracer. stats
 // counts spans started and finished; if rep is a StatsReporter, its
-// counts are added.
+// counts are added. cfg is valid: New and NewWithReporter check it.
 func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Context, *closeGuard) error, stats *spanstats.Counters) (*tracer.Instance, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("zipkin: %w", err)
-	}
 	sampler := newSampler(cfg.SampleRate)
 	guard := &closeGuard{Reporter: rep, stats: stats}
 	ztr, err := zipkingo.NewTracer(guard,

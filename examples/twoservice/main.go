@@ -114,29 +114,8 @@ func runBoth(requests int, every time.Duration) error {
 	if viewer := ui.URL(); viewer != "" {
 		// The viewer lives as long as its tracers: keep them open.
 		log.Printf("trace viewer: %s (interrupt to stop)", viewer)
-		stop := make(chan os.Signal, 1)
-		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-		tick := time.NewTicker(every)
-		for n := 0; ; n++ {
-			select {
-			case <-stop:
-				tick.Stop()
-				goto done
-			case <-tick.C:
-			}
-			sku := fmt.Sprintf("sku-%d", n%10)
-			switch n % 20 {
-			case 7:
-				sku = shop.SlowSKU
-			case 13:
-				sku = shop.BrokenSKU
-			}
-			if err := checkout(frontend.Addr, sku); err != nil {
-				log.Print(err)
-			}
-		}
+		keepCheckingOut(frontend.Addr, every)
 	}
-done:
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -146,6 +125,34 @@ done:
 	logStats("checkout", frontendTracer)
 	logStats("inventory", backendTracer)
 	return err
+}
+
+// keepCheckingOut sends a checkout to the frontend at addr every interval
+// (a slow one and a failing one among each twenty) until the process is
+// interrupted.
+func keepCheckingOut(addr string, every time.Duration) {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		sku := fmt.Sprintf("sku-%d", n%10)
+		switch n % 20 {
+		case 7:
+			sku = shop.SlowSKU
+		case 13:
+			sku = shop.BrokenSKU
+		}
+		if err := checkout(addr, sku); err != nil {
+			log.Print(err)
+		}
+	}
 }
 
 // checkout sends one checkout request to the frontend at addr and logs

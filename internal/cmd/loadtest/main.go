@@ -362,7 +362,6 @@ func runOne(cfg config, col *collectors, t target, scenario string) (result, err
 		if err := get(http.DefaultClient, "http://"+front.addr+"/checkout/"+newest); err != nil {
 			return res, err
 		}
-		time.Sleep(viewerSettle)
 		res.viewerFound, res.viewerProblems = checkViewers(front, back, frontService, backService, newest, res.served)
 	}
 

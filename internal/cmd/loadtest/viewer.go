@@ -55,6 +55,14 @@ func checkViewers(front, back *child, frontService, backService, newestSKU strin
 			err := q.Get("/api/traces?"+query.Encode(), &tr)
 			return len(tr), err
 		}
+		// The last spans reach the store through a queue: wait for the
+		// newest trace's server span before counting.
+		newest := url.Values{"tag": {"http.url:/" + c.child.name + "/" + newestSKU}}
+		for deadline := time.Now().Add(viewerWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if n, err := count(newest); err == nil && n > 0 {
+				break
+			}
+		}
 		held, err := count(url.Values{})
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s viewer: %v", c.child.name, err))
@@ -66,7 +74,7 @@ func checkViewers(front, back *child, frontService, backService, newestSKU strin
 		}{
 			// Each service's server span has the path: /checkout/… and
 			// /inventory/…, after the child's name.
-			{"the newest trace", url.Values{"tag": {"http.url:/" + c.child.name + "/" + newestSKU}}},
+			{"the newest trace", newest},
 			{"the failing trace", url.Values{"tags": {`{"error":"true"}`}}},
 			{"the slow trace", url.Values{"minDuration": {(shop.SlowLookup * 9 / 10).String()}}},
 		}
@@ -84,6 +92,6 @@ func checkViewers(front, back *child, frontService, backService, newestSKU strin
 	return found, problems
 }
 
-// viewerSettle is how long the viewers get to take the last spans in: a
-// finished span reaches the store through a queue.
-const viewerSettle = 500 * time.Millisecond
+// viewerWait bounds how long checkViewers waits for the newest trace to
+// reach a viewer's store.
+const viewerWait = 10 * time.Second
