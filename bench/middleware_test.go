@@ -30,6 +30,7 @@ import (
 	"github.com/polytrace/polytrace/backends/zipkin"
 	"github.com/polytrace/polytrace/ginmw"
 	"github.com/polytrace/polytrace/tracer"
+	"github.com/polytrace/polytrace/traceview"
 )
 
 // The middlewares measured, in the order they run. Every one serves the
@@ -296,7 +297,7 @@ func newSubject(b *testing.B, mw string) subject {
 		}
 		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), true, inst.Shutdown, &sink.lines)
 	case "ginmw-ui-sampled":
-		inst, err := ui.New(sampled, ui.Options{Store: ui.NewStore(ui.DefaultMaxBytes)})
+		inst, err := ui.New(sampled, ui.Options{Store: traceview.NewStore(traceview.DefaultMaxBytes)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/polytrace/polytrace/backends/ui"
 	"github.com/polytrace/polytrace/internal/jaegertest"
 	"github.com/polytrace/polytrace/tracer"
+	"github.com/polytrace/polytrace/traceview"
 )
 
 // TestUI runs the README's first command, TRACER_BACKEND=ui: the example
@@ -99,7 +100,7 @@ func TestUI(t *testing.T) {
 // the ui backend and reads every page and API answer about them.
 func TestSecretsStayOutOfTheViewer(t *testing.T) {
 	logs := captureLog(t)
-	store := ui.NewStore(ui.DefaultMaxBytes)
+	store := traceview.NewStore(traceview.DefaultMaxBytes)
 	inst, err := ui.New(tracer.Config{ServiceName: "secrets-ui"}, ui.Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +109,7 @@ func TestSecretsStayOutOfTheViewer(t *testing.T) {
 	if err := shutdownWithin(traced{Shutdown: inst.Shutdown}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(ui.Handler(store, ""))
+	srv := httptest.NewServer(traceview.Handler(store, ""))
 	defer srv.Close()
 	fetch := func(path string) string {
 		resp, err := http.Get(srv.URL + path)

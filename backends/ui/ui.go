@@ -20,6 +20,7 @@ import (
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
+	"github.com/polytrace/polytrace/traceview"
 )
 
 // Name is the backend's registered name, the value of TRACER_BACKEND that
@@ -31,11 +32,11 @@ func init() { tracer.Register(Name, Open) }
 // The backend's variables.
 const (
 	// EnvAddr is where the viewer listens: host:port, or off to serve
-	// it only through [Handler]. Default [DefaultAddr].
+	// it only through [traceview.Handler]. Default [DefaultAddr].
 	EnvAddr = "TRACER_UI_ADDR"
 	// EnvMaxBytes bounds the memory the stored spans hold: bytes, or a
 	// number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers
-	// of 1024). Default [DefaultMaxBytes].
+	// of 1024). Default [traceview.DefaultMaxBytes].
 	EnvMaxBytes = "TRACER_UI_MAX_BYTES"
 )
 
@@ -49,24 +50,28 @@ const maxMaxBytes = 64 << 30
 // Options configure the backend.
 type Options struct {
 	// Addr is where the viewer listens (host:port). Empty means it does
-	// not listen: serve the store with [Handler] instead.
+	// not listen: serve the store with [traceview.Handler] instead.
 	Addr string
-	// MaxBytes bounds the store (see [Store]); zero leaves the bound of
-	// Store as it is, and gives [Default] [DefaultMaxBytes]. A shared
-	// store keeps the largest bound asked.
+	// MaxBytes bounds the store (see [traceview.Store]); zero leaves the
+	// bound of Store as it is, and gives [traceview.Default]
+	// [traceview.DefaultMaxBytes]. A shared store keeps the largest bound
+	// asked.
 	MaxBytes int64
-	// Store receives the spans. Nil means the process's, [Default].
-	Store *Store
+	// Store receives the spans. Nil means the process's,
+	// [traceview.Default].
+	Store *traceview.Store
 	// Logger receives the line saying where the viewer listens, and its
 	// server's errors. Nil means the standard logger.
 	Logger *log.Logger
+
+	add func(model.SpanModel) bool // replaces Store.Add in tests
 }
 
 // OptionsFromConfig reads TRACER_UI_ADDR and TRACER_UI_MAX_BYTES through
 // cfg. An invalid value gives an error naming the variable, its value and
 // what is accepted.
 func OptionsFromConfig(cfg tracer.Config) (Options, error) {
-	opts := Options{Addr: DefaultAddr, MaxBytes: DefaultMaxBytes}
+	opts := Options{Addr: DefaultAddr, MaxBytes: traceview.DefaultMaxBytes}
 	if v, ok := cfg.Get(EnvAddr); ok {
 		if strings.EqualFold(v, "off") {
 			opts.Addr = ""
@@ -78,7 +83,7 @@ func OptionsFromConfig(cfg tracer.Config) (Options, error) {
 	}
 	if v, ok := cfg.Get(EnvMaxBytes); ok {
 		n, err := parseBytes(v)
-		if err != nil || n < MinMaxBytes || n > maxMaxBytes {
+		if err != nil || n < traceview.MinMaxBytes || n > maxMaxBytes {
 			return opts, envconf.Invalid(EnvMaxBytes, v, "a size from 64KiB to 64GiB, in bytes or with KB, MB, GB, KiB, MiB or GiB, such as 64MiB")
 		}
 		opts.MaxBytes = n
@@ -146,19 +151,23 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	queue := spanstats.QueueSize(cfg, 0)
 	store := opts.Store
 	if store == nil {
-		store = Default()
+		store = traceview.Default()
 	}
 	switch {
 	case opts.MaxBytes > 0:
-		store.grow(opts.MaxBytes)
+		store.Grow(opts.MaxBytes)
 	case opts.Store == nil:
-		store.grow(DefaultMaxBytes)
+		store.Grow(traceview.DefaultMaxBytes)
 	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = log.Default()
 	}
-	rep := newStoreReporter(store, queue)
+	add := store.Add
+	if opts.add != nil {
+		add = opts.add
+	}
+	rep := newStoreReporter(add, queue)
 	inner, err := zipkin.NewWithReporter(cfg, rep)
 	if err != nil {
 		_ = rep.Close()
@@ -170,7 +179,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	)
 	if opts.Addr != "" {
 		if v, listenErr = openViewer(opts.Addr, store, logger); listenErr != nil {
-			logger.Printf("polytrace ui: %v; spans are still recorded (serve them with ui.Handler)", listenErr)
+			logger.Printf("polytrace ui: %v; spans are still recorded (serve them with traceview.Handler)", listenErr)
 		}
 	}
 	return &tracer.Instance{
@@ -197,15 +206,15 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 }
 
 // storeReporter is the zipkin-go reporter that adds finished spans to a
-// store. Send converts the span in the finishing goroutine and queues it
-// without blocking; one goroutine adds the queue to the store, so a page
-// being rendered never holds up a request.
+// store. Send queues the span without blocking; one goroutine adds the
+// queue to the store (converting each span there), so a page being
+// rendered never holds up a request.
 //
 // Send must not be called during or after Close: zipkin.NewWithReporter
 // guarantees that, which is what makes closing the queue safe.
 type storeReporter struct {
-	store   *Store
-	queue   chan *span
+	add     func(model.SpanModel) bool // the store's Add
+	queue   chan model.SpanModel
 	done    chan struct{}
 	dropped atomic.Int64 // queue full, or too large for the store
 	stored  atomic.Int64
@@ -214,15 +223,15 @@ type storeReporter struct {
 
 var _ zipkin.StatsReporter = (*storeReporter)(nil)
 
-func newStoreReporter(s *Store, size int) *storeReporter {
-	r := &storeReporter{store: s, queue: make(chan *span, size), done: make(chan struct{})}
+func newStoreReporter(add func(model.SpanModel) bool, size int) *storeReporter {
+	r := &storeReporter{add: add, queue: make(chan model.SpanModel, size), done: make(chan struct{})}
 	go r.loop()
 	return r
 }
 
 func (r *storeReporter) Send(s model.SpanModel) {
 	select {
-	case r.queue <- newSpan(s):
+	case r.queue <- s:
 	default:
 		r.dropped.Add(1)
 	}
@@ -231,7 +240,7 @@ func (r *storeReporter) Send(s model.SpanModel) {
 func (r *storeReporter) loop() {
 	defer close(r.done)
 	for sp := range r.queue {
-		if !r.store.add(sp) {
+		if !r.add(sp) {
 			r.dropped.Add(1)
 			continue
 		}
@@ -271,7 +280,7 @@ type viewer struct {
 
 type viewerKey struct {
 	addr  string
-	store *Store
+	store *traceview.Store
 }
 
 // viewers are the process's viewers, in the order they started.
@@ -282,7 +291,7 @@ var viewers struct {
 
 // openViewer returns the viewer of addr and store, starting it when no
 // tracer uses it yet.
-func openViewer(addr string, store *Store, logger *log.Logger) (*viewer, error) {
+func openViewer(addr string, store *traceview.Store, logger *log.Logger) (*viewer, error) {
 	viewers.mu.Lock()
 	defer viewers.mu.Unlock()
 	key := viewerKey{addr, store}
@@ -298,7 +307,7 @@ func openViewer(addr string, store *Store, logger *log.Logger) (*viewer, error) 
 	}
 	v := &viewer{
 		key:  key,
-		srv:  &http.Server{Handler: Handler(store, ""), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger},
+		srv:  &http.Server{Handler: traceview.Handler(store, ""), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger},
 		url:  "http://" + ln.Addr().String() + "/",
 		refs: 1,
 		done: make(chan struct{}),

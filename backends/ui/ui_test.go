@@ -3,20 +3,24 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/opentracing/opentracing-go"
+	"github.com/openzipkin/zipkin-go/model"
 	"go.uber.org/goleak"
 
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
+	"github.com/polytrace/polytrace/traceview"
 )
 
 // Every test must leave no goroutine behind: the store's writer and the
@@ -25,15 +29,54 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // open builds a tracer on its own store, without a listener, shut down at
 // the end of the test.
-func open(t *testing.T, cfg tracer.Config, maxBytes int64) (*tracer.Instance, *Store) {
+func open(t *testing.T, cfg tracer.Config, maxBytes int64) (*tracer.Instance, *traceview.Store) {
 	t.Helper()
-	store := NewStore(maxBytes)
+	store := traceview.NewStore(maxBytes)
 	inst, err := New(cfg, Options{Store: store})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { _ = shutdownWithin(inst, 10*time.Second) })
 	return inst, store
+}
+
+// openBlocked builds a tracer whose store takes no span until unlock is
+// called (as when a page render holds the store).
+func openBlocked(t *testing.T, cfg tracer.Config) (inst *tracer.Instance, unlock func()) {
+	t.Helper()
+	store := traceview.NewStore(traceview.DefaultMaxBytes)
+	var mu sync.Mutex
+	mu.Lock()
+	var once sync.Once
+	unlock = func() { once.Do(mu.Unlock) }
+	add := func(s model.SpanModel) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return store.Add(s)
+	}
+	inst, err := New(cfg, Options{Store: store, add: add})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		unlock()
+		if err := shutdownWithin(inst, 10*time.Second); err != nil {
+			t.Errorf("Shutdown once the store was free: %v", err)
+		}
+	})
+	return inst, unlock
+}
+
+// services lists the services of store through its JSON API.
+func services(t *testing.T, store *traceview.Store, path string) []string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	traceview.Handler(store, "").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	var body struct{ Data []string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return body.Data
 }
 
 func shutdownWithin(inst *tracer.Instance, d time.Duration) error {
@@ -51,20 +94,17 @@ func flush(t *testing.T, inst *tracer.Instance) {
 }
 
 func TestConformance(t *testing.T) {
-	first, _ := open(t, tracer.Config{}, MinMaxBytes)
+	first, _ := open(t, tracer.Config{}, traceview.MinMaxBytes)
 	tracertest.Run(t, tracertest.Harness{
 		Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
-			inst, _ := open(t, cfg, DefaultMaxBytes)
+			inst, _ := open(t, cfg, traceview.DefaultMaxBytes)
 			return inst
 		},
 		// Nothing goes over a network: the nearest thing to an unreachable
 		// collector is a store that never lets the spans in (a page render
 		// that never ends).
 		OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
-			inst, store := open(t, cfg, DefaultMaxBytes)
-			store.mu.Lock()
-			var once sync.Once
-			unlock := func() { once.Do(store.mu.Unlock) }
+			inst, unlock := openBlocked(t, cfg)
 			t.Cleanup(func() {
 				unlock()
 				if err := shutdownWithin(inst, 10*time.Second); err != nil {
@@ -84,7 +124,7 @@ func TestOptionsFromConfig(t *testing.T) {
 		maxBytes int64
 		err      string // in the error, with the variable's name and value
 	}{
-		{env: nil, addr: DefaultAddr, maxBytes: DefaultMaxBytes},
+		{env: nil, addr: DefaultAddr, maxBytes: traceview.DefaultMaxBytes},
 		{env: map[string]string{EnvAddr: "off"}, addr: ""},
 		{env: map[string]string{EnvAddr: "OFF"}, addr: ""},
 		{env: map[string]string{EnvAddr: "127.0.0.1:9000"}, addr: "127.0.0.1:9000"},
@@ -128,7 +168,7 @@ func TestOptionsFromConfig(t *testing.T) {
 // TestViewerSharedByTracers: tracers of one process opened on the same
 // address share its viewer, which serves until the last is shut down.
 func TestViewerSharedByTracers(t *testing.T) {
-	store := NewStore(DefaultMaxBytes)
+	store := traceview.NewStore(traceview.DefaultMaxBytes)
 	var logs bytes.Buffer
 	logger := log.New(&logs, "", 0)
 	a, err := New(tracer.Config{ServiceName: "a"}, Options{Addr: "127.0.0.1:0", Store: store, Logger: logger})
@@ -167,7 +207,7 @@ func TestViewerSharedByTracers(t *testing.T) {
 	if URL() != "" {
 		t.Errorf("URL() = %q after the viewer stopped, want empty", URL())
 	}
-	if got := store.services(); len(got) != 2 {
+	if got := services(t, store, "/api/services"); len(got) != 2 {
 		t.Errorf("services %v, want a and b in the one store", got)
 	}
 }
@@ -181,7 +221,7 @@ func TestListenFailure(t *testing.T) {
 	}
 	defer ln.Close()
 	var logs bytes.Buffer
-	store := NewStore(DefaultMaxBytes)
+	store := traceview.NewStore(traceview.DefaultMaxBytes)
 	inst, err := New(tracer.Config{ServiceName: "taken"}, Options{Addr: ln.Addr().String(), Store: store, Logger: log.New(&logs, "", 0)})
 	if err != nil {
 		t.Fatalf("New with a taken port: %v, want a tracer", err)
@@ -195,7 +235,7 @@ func TestListenFailure(t *testing.T) {
 	}
 	inst.Tracer.StartSpan("still-recorded").Finish()
 	flush(t, inst)
-	if got := store.operations("taken"); len(got) != 1 || got[0] != "still-recorded" {
+	if got := services(t, store, "/api/services/taken/operations"); len(got) != 1 || got[0] != "still-recorded" {
 		t.Errorf("operations %v, want the span recorded", got)
 	}
 }
@@ -216,7 +256,7 @@ func TestLoopback(t *testing.T) {
 // more than half the store are dropped, as are those the queue cannot
 // hold.
 func TestStats(t *testing.T) {
-	inst, store := open(t, tracer.Config{}, MinMaxBytes)
+	inst, store := open(t, tracer.Config{}, traceview.MinMaxBytes)
 	big := strings.Repeat("x", 4000)
 	root := inst.Tracer.StartSpan("root")
 	for range 20 { // 20 × 4 KB in one trace: past half of 64 KiB
@@ -232,15 +272,14 @@ func TestStats(t *testing.T) {
 		t.Errorf("one trace holds %d bytes, over half the bound %d", b, store.MaxBytes())
 	}
 
-	blocked, bstore := open(t, tracer.Config{QueueSize: 10}, DefaultMaxBytes)
-	bstore.mu.Lock()
+	blocked, unlock := openBlocked(t, tracer.Config{QueueSize: 10})
 	for range 100 {
 		blocked.Tracer.StartSpan("s").Finish()
 	}
 	if st := blocked.Stats(); st.SpansDropped < 100-10-1 {
 		t.Errorf("store busy: Stats = %s, want all but the queue dropped", st)
 	}
-	bstore.mu.Unlock()
+	unlock()
 	flush(t, blocked)
 	if st := blocked.Stats(); st.SpansExported+st.SpansDropped != 100 || st.Pending() != 0 {
 		t.Errorf("after Shutdown: %s, want every span exported or dropped", st)

@@ -1,4 +1,4 @@
-package ui
+package traceview
 
 import (
 	"fmt"
@@ -192,12 +192,12 @@ func checkAccounting(t *testing.T, s *Store) {
 func TestDefaultStoreBound(t *testing.T) {
 	s := NewStore(DefaultMaxBytes)
 	s.sized = false // as Default's
-	s.grow(1 << 20)
+	s.Grow(1 << 20)
 	if got := s.MaxBytes(); got != 1<<20 {
 		t.Errorf("first bound asked 1MiB: %d", got)
 	}
-	s.grow(64 << 10)
-	s.grow(2 << 20)
+	s.Grow(64 << 10)
+	s.Grow(2 << 20)
 	if got := s.MaxBytes(); got != 2<<20 {
 		t.Errorf("bounds 1MiB, 64KiB, 2MiB asked: %d, want the largest", got)
 	}

@@ -1,4 +1,4 @@
-package ui
+package traceview
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package ui
+package traceview
 
 import (
 	"cmp"
@@ -140,9 +140,9 @@ var (
 	defaultStore *Store
 )
 
-// Default returns the process's store: the one every tracer of this
-// backend adds to unless [Options.Store] names another, and the one to
-// give [Handler] to serve them. It is bounded by the largest
+// Default returns the process's store: the one every tracer of the ui
+// backend adds to unless its options name another, and the one to give
+// [Handler] to serve them. It is bounded by the largest
 // TRACER_UI_MAX_BYTES of the tracers opened on it ([DefaultMaxBytes]
 // where unset).
 func Default() *Store {
@@ -160,10 +160,10 @@ func (s *Store) MaxBytes() int64 {
 	return s.maxBytes
 }
 
-// grow sets the bound of a store that has none asked for yet to n (at
-// least [MinMaxBytes]), and raises that of the others to n if n is
-// larger.
-func (s *Store) grow(n int64) {
+// Grow raises the store's bound to n (at least [MinMaxBytes]) if n is
+// larger; the first call on [Default] sets it, so the process's store
+// takes the largest bound its tracers ask for.
+func (s *Store) Grow(n int64) {
 	n = max(n, MinMaxBytes)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,6 +180,12 @@ func (s *Store) Bytes() int64 {
 	defer s.mu.Unlock()
 	return s.ringBytes + s.keptBytes
 }
+
+// Add stores a finished span, with the user information and query
+// strings of URLs in its values removed; it reports false, storing
+// nothing, when the span's trace would hold more than half the store's
+// bound. It is safe for concurrent use.
+func (s *Store) Add(m model.SpanModel) bool { return s.add(newSpan(m)) }
 
 // add stores sp; it reports false, storing nothing, when sp's trace
 // would hold more than half the store's bound.

@@ -1,6 +1,7 @@
-package ui
+package traceview
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
+	"github.com/openzipkin/zipkin-go/model"
+
+	"github.com/polytrace/polytrace/backends/zipkin"
 
 	"github.com/polytrace/polytrace/internal/jaegertest"
 	"github.com/polytrace/polytrace/tracer"
@@ -29,11 +33,11 @@ func sample(t *testing.T, prefix string) (http.Handler, string) {
 	t.Helper()
 	store := NewStore(DefaultMaxBytes)
 	base := time.Now().Add(-time.Minute)
-	front, err := New(tracer.Config{ServiceName: "checkout", Tags: map[string]string{"env": "test"}}, Options{Store: store})
+	front, err := zipkin.NewWithReporter(tracer.Config{ServiceName: "checkout", Tags: map[string]string{"env": "test"}}, storeReporter{store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := New(tracer.Config{ServiceName: "inventory"}, Options{Store: store})
+	back, err := zipkin.NewWithReporter(tracer.Config{ServiceName: "inventory"}, storeReporter{store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +65,22 @@ func sample(t *testing.T, prefix string) (http.Handler, string) {
 	flush(t, front)
 	flush(t, back)
 	return Handler(store, prefix), id
+}
+
+// storeReporter adds a zipkin tracer's spans to a store as they finish.
+type storeReporter struct{ *Store }
+
+func (r storeReporter) Send(s model.SpanModel) { r.Add(s) }
+func (r storeReporter) Close() error           { return nil }
+
+// flush shuts inst down.
+func flush(t *testing.T, inst *tracer.Instance) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := inst.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
 }
 
 func get(t *testing.T, h http.Handler, path string) (*http.Response, string) {

@@ -1,4 +1,4 @@
-package ui_test
+package traceview_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/polytrace/polytrace/backends/ui"
 	"github.com/polytrace/polytrace/tracer"
+	"github.com/polytrace/polytrace/traceview"
 )
 
 // Serve the viewer on the application's own router, under /debug/traces
@@ -31,7 +32,7 @@ func ExampleHandler() {
 	_ = inst.Shutdown(ctx) // the span is in the store
 
 	mux := http.NewServeMux()
-	mux.Handle("/debug/traces/", ui.Handler(ui.Default(), "/debug/traces"))
+	mux.Handle("/debug/traces/", traceview.Handler(traceview.Default(), "/debug/traces"))
 
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

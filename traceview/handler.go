@@ -1,4 +1,4 @@
-package ui
+package traceview
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // the path it is mounted under, such as "/debug/traces" ("" for the
 // root); the handler strips it itself:
 //
-//	mux.Handle("/debug/traces/", ui.Handler(ui.Default(), "/debug/traces"))
+//	mux.Handle("/debug/traces/", traceview.Handler(traceview.Default(), "/debug/traces"))
 //
 // Every page is rendered on the server with every value escaped, and
 // sent with a Content-Security-Policy that allows no inline script.
@@ -118,7 +118,7 @@ func (h *handler) render(w http.ResponseWriter, status int, name string, p page)
 	p.Base, p.Page = h.base, name
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		log.Printf("polytrace ui: render %s: %v", name, err)
+		log.Printf("polytrace traceview: render %s: %v", name, err)
 		http.Error(w, "could not render the page", http.StatusInternalServerError)
 		return
 	}
