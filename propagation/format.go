@@ -202,8 +202,25 @@ func (fs Formats) extract(r opentracing.TextMapReader) (SpanContext, map[string]
 		return SpanContext{}, nil, opentracing.ErrInvalidCarrier
 	}
 	h := headers{want: fs.mask()}
-	if err := r.ForeachKey(h.add); err != nil {
-		return SpanContext{}, nil, fmt.Errorf("%w: read carrier: %w", opentracing.ErrSpanContextCorrupted, err)
+	// The standard carriers are read directly: through ForeachKey, h
+	// would escape to the heap on every request.
+	switch c := r.(type) {
+	case opentracing.HTTPHeadersCarrier:
+		for k, vs := range c {
+			for _, v := range vs {
+				_ = h.add(k, v) // never fails
+			}
+		}
+	case opentracing.TextMapCarrier:
+		for k, v := range c {
+			_ = h.add(k, v)
+		}
+	default:
+		g := &headers{want: h.want}
+		if err := r.ForeachKey(g.add); err != nil {
+			return SpanContext{}, nil, fmt.Errorf("%w: read carrier: %w", opentracing.ErrSpanContextCorrupted, err)
+		}
+		h = *g
 	}
 	var (
 		sc       SpanContext

@@ -74,7 +74,7 @@
 // flag is off, and for every new trace when TRACER_SAMPLE_RATE is 0. A
 // sampler from [Options].Sampler or OTEL_TRACES_SAMPLER (with
 // TRACER_SAMPLE_RATE unset) may sample such spans: the SDK then decides
-// every span, as before. A light span propagates like any other (Inject
+// every span. A light span propagates like any other (Inject
 // writes its context with the configured propagator, flags 00 in
 // traceparent), carries baggage, and is the current OpenTelemetry span of
 // the Go contexts opentracing.ContextWithSpan puts it in, so that
@@ -83,15 +83,11 @@
 //
 // # Sampled traces
 //
-// The other spans started with plain OpenTracing options (Tag, Tags,
-// StartTime, SpanReference: what ginmw and most code pass) do not go
-// through the bridge either: the backend starts the SDK span itself and
-// drives it exactly as the bridge would (same kind, attributes and their
-// types, status, events, links, parent, baggage and injected headers; a
-// test runs the same scenarios through both and compares what the
-// exporter receives). This spares the bridge's per-span conversions: a
-// server span costs 7 allocations instead of 23, with none per tag. Spans
-// started with options of other types go through the bridge.
+// Every other span is the bridge's: the backend chooses the parent as
+// every backend does (the first ChildOf reference, else the first
+// FollowsFrom one; the bridge alone would make a FollowsFrom parent a
+// mere link and start a new trace), hands it to the bridge as its first
+// ChildOf reference, and the bridge starts the SDK span.
 //
 // # The process environment
 //
@@ -122,10 +118,10 @@
 // backend; when that is unset too, W3C trace context and baggage
 // (traceparent, tracestate, baggage headers). The
 // Binary format carries the same fields as one JSON object. Baggage items
-// must be valid W3C baggage keys; others are dropped by the bridge. As in
-// the bridge, a span's context is updated in place by SetBaggageItem: set
-// baggage before other goroutines inject the context or start children
-// of it.
+// must be valid W3C baggage keys; others are dropped by the bridge. A
+// recorded span's context is the bridge's, updated in place by
+// SetBaggageItem; a light span's context is a snapshot, as in the other
+// backends: take it after setting baggage.
 //
 // # Spans
 //

@@ -2,26 +2,38 @@ package otel
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"log"
-	"maps"
-	"os"
-	"sort"
-	"strings"
-
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+	"github.com/polytrace/polytrace/internal/lightspan"
+	"github.com/polytrace/polytrace/internal/ratelog"
+	"github.com/polytrace/polytrace/internal/reach"
+	"github.com/polytrace/polytrace/internal/sampling"
+	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/internal/spanstats"
+	"github.com/polytrace/polytrace/propagation"
+	"github.com/polytrace/polytrace/tracer"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
 	otbridge "go.opentelemetry.io/otel/bridge/opentracing"
-	"go.opentelemetry.io/otel/propagation"
+	otprop "go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-
-	"github.com/polytrace/polytrace/internal/ratelog"
-	"github.com/polytrace/polytrace/internal/reach"
-	"github.com/polytrace/polytrace/internal/shutdown"
-	"github.com/polytrace/polytrace/internal/spanstats"
-	polyprop "github.com/polytrace/polytrace/propagation"
-	"github.com/polytrace/polytrace/tracer"
+	"go.opentelemetry.io/otel/trace"
+	"io"
+	"log"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
 )
 
 // Name is the backend's registered name, the value of TRACER_BACKEND that
@@ -126,34 +138,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 		sdktrace.WithSpanProcessor(counts),
 	)
 
-	prop := s.Propagator
-	if prop == nil && len(cfg.Propagation) > 0 {
-		// TRACER_PROPAGATION: the formats every backend speaks.
-		prop = polyprop.TextMapPropagator(cfg.Propagation)
-	}
-	if prop == nil {
-		prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
-	}
-	// What NewTracerPair does, without its deprecated provider type: the
-	// bridge starts its spans through a wrapper tracer, which defers
-	// putting the OpenTelemetry span into a Go context until
-	// opentracing.ContextWithSpan is called, and the wrapper provider makes
-	// spans started through the OpenTelemetry API visible to
-	// opentracing.SpanFromContext.
-	bt := otbridge.NewBridgeTracer()
-	bt.SetWarningHandler(func(msg string) { warnings.Log(msg) })
-	// Without a propagator of its own, the bridge would use OpenTelemetry's
-	// global one, a no-op until a program sets it: Inject would write
-	// nothing and Extract would find nothing.
-	bt.SetTextMapPropagator(bridgePropagator{prop})
-	tp := otbridge.NewTracerProvider(bt, provider)
-	bt.SetOpenTelemetryTracer(tp.Tracer(instrumentationName))
-
-	// The bridge's tracer wraps this one, which the SDK's provider returns
-	// for the same name: spans started through either have the same
-	// instrumentation scope.
-	sdkTracer := provider.Tracer(instrumentationName)
-	t := &otTracer{bridge: bt, provider: tp, sdk: sdkTracer, prop: prop, sampler: sampler, decide: decide, warn: warnings}
+	t := newTracer(provider, s.Propagator, decide, warnings)
 	inst := &tracer.Instance{
 		Tracer: t,
 		Shutdown: shutdown.Bounded(func(outer context.Context) error {
@@ -190,6 +175,11 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 		}),
 		Stats: stats.Stats,
 	}
+	if s.Propagator == nil {
+		// The formats of package propagation; a propagator of the
+		// program's is the bridge's to apply.
+		inst.Converter = converter{t}
+	}
 	if endpoint := s.Endpoint; endpoint != "" && !injected {
 		inst.Ping = func(ctx context.Context) error {
 			if strings.Contains(endpoint, "://") {
@@ -212,7 +202,7 @@ func samplerFor(rate *float64, s sdktrace.Sampler) (sdktrace.Sampler, decider, e
 		}
 		return s, decider{}, nil
 	}
-	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(*rate)), decider{parents: true, noRoots: *rate == 0}, nil
+	return sdktrace.ParentBased(newByTraceID(*rate)), decider{parents: true, noRoots: *rate == 0}, nil
 }
 
 // newResource returns the resource describing the process: the SDK's
@@ -249,4 +239,486 @@ func newResource(cfg tracer.Config, o Options) (*resource.Resource, error) {
 		kvs[i] = attribute.String(k, attrs[k])
 	}
 	return resource.NewSchemaless(kvs...), nil
+}
+
+// otTracer is the opentracing.Tracer the backend hands out: the
+// OpenTelemetry bridge's BridgeTracer, which starts every recorded span,
+// plus what it lacks: parents chosen as every backend chooses them (the
+// bridge alone makes a FollowsFrom reference a mere link, so the span
+// would start a new trace), light spans for traces that are not sampled,
+// the Binary format, spans whose Tracer() is this tracer, and a warning
+// when span.kind is set after a span started (OpenTelemetry fixes a
+// span's kind at its start; the bridge ignores it silently).
+type otTracer struct {
+	bridge   *otbridge.BridgeTracer
+	provider *otbridge.TracerProvider
+	light    lightspan.Backend[lightContext]
+	decide   decider
+	native   opentracing.Tracer // Inject and Extract of TextMap and HTTPHeaders
+	warn     *ratelog.Logger
+	kindOnce sync.Once
+}
+
+var (
+	_ opentracing.Tracer                         = (*otTracer)(nil)
+	_ opentracing.TracerContextWithSpanExtension = (*otTracer)(nil)
+)
+
+// newTracer wires the bridge to the SDK's provider. prop nil means the
+// native formats (W3C trace context and baggage) through package
+// propagation, else prop through the bridge.
+func newTracer(provider trace.TracerProvider, prop otprop.TextMapPropagator, decide decider, warn *ratelog.Logger) *otTracer {
+	// What NewTracerPair does, without its deprecated provider type: the
+	// bridge starts its spans through a wrapper tracer, which defers
+	// putting the OpenTelemetry span into a Go context until
+	// opentracing.ContextWithSpan is called, and the wrapper provider
+	// makes spans started through the OpenTelemetry API visible to
+	// opentracing.SpanFromContext.
+	bt := otbridge.NewBridgeTracer()
+	bt.SetWarningHandler(func(msg string) { warn.Log(msg) })
+	native := prop
+	if native == nil {
+		native = propagation.TextMapPropagator(nativeFormats)
+	}
+	// Without a propagator of its own, the bridge would use
+	// OpenTelemetry's global one, a no-op until a program sets it.
+	bt.SetTextMapPropagator(bridgePropagator{native})
+	tp := otbridge.NewTracerProvider(bt, provider)
+	bt.SetOpenTelemetryTracer(tp.Tracer(instrumentationName))
+	t := &otTracer{bridge: bt, provider: tp, decide: decide, warn: warn}
+	t.light = lightspan.Backend[lightContext]{Tracer: t, WithBaggageItem: lightContext.with}
+	if prop != nil {
+		// A propagator of the program's: the bridge applies it, and only
+		// to its own span contexts.
+		t.decide.parents = false
+		t.native = bt
+	} else {
+		t.native = propagation.Wrap(bt, converter{t}, nativeFormats)
+	}
+	return t
+}
+
+// nativeFormats are the backend's formats when TRACER_PROPAGATION is
+// unset: OpenTelemetry's default propagators.
+var nativeFormats = propagation.Formats{propagation.TraceContext, propagation.Baggage}
+
+// StartSpan implements opentracing.Tracer. The parent is the first
+// ChildOf reference to a span context of this backend, else the first
+// FollowsFrom one; other references become links. References to span
+// contexts of other tracers are ignored. A span whose trace is known not
+// to be sampled is a light span; the bridge starts the others.
+func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	st := lightspan.Parent[otelContext](opts)
+	if st.Plain && t.decide.unsampled(st.Parent, st.HasParent) {
+		return t.startLight(st.Parent, st.HasParent)
+	}
+	var so opentracing.StartSpanOptions
+	for _, o := range opts {
+		o.Apply(&so)
+	}
+	first := -1 // the parent's index in so.References
+	for i, ref := range so.References {
+		if _, ok := ref.ReferencedContext.(otelContext); !ok {
+			continue
+		}
+		if ref.Type == opentracing.ChildOfRef {
+			first = i
+			break
+		}
+		if first < 0 && ref.Type == opentracing.FollowsFromRef {
+			first = i
+		}
+	}
+	if first >= 0 {
+		parent := so.References[first].ReferencedContext.(otelContext)
+		if !st.Plain && t.decide.unsampled(parent, true) {
+			return t.startLight(parent, true)
+		}
+		// The bridge takes the first ChildOf reference to its own span
+		// contexts: put the parent first, as one.
+		refs := make([]opentracing.SpanReference, 0, len(so.References))
+		refs = append(refs, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: parent})
+		refs = append(refs, so.References[:first]...)
+		refs = append(refs, so.References[first+1:]...)
+		for i, ref := range refs {
+			if c, ok := ref.ReferencedContext.(lightContext); ok {
+				refs[i].ReferencedContext = t.bridgeContext(c)
+			}
+		}
+		so.References = refs
+	} else if !st.Plain && t.decide.unsampled(nil, false) {
+		return t.startLight(nil, false)
+	}
+	return &otSpan{Span: t.bridge.StartSpan(operationName, startOptions(so)), tracer: t}
+}
+
+// startOptions hands already-applied options to the bridge.
+type startOptions opentracing.StartSpanOptions
+
+func (o startOptions) Apply(so *opentracing.StartSpanOptions) { *so = opentracing.StartSpanOptions(o) }
+
+// Inject implements opentracing.Tracer: W3C trace context and baggage
+// (or Options.Propagator's formats). Binary writes those fields as one
+// JSON object.
+func (t *otTracer) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
+	switch format {
+	case opentracing.TextMap, opentracing.HTTPHeaders:
+		if c, ok := carrier.(otprop.TextMapCarrier); ok {
+			if _, ok := carrier.(opentracing.TextMapWriter); !ok {
+				carrier = otelCarrier{c}
+			}
+		}
+		return t.native.Inject(sc, format, carrier)
+	case opentracing.Binary:
+	default:
+		return opentracing.ErrUnsupportedFormat
+	}
+	w, ok := carrier.(io.Writer)
+	if !ok {
+		return opentracing.ErrInvalidCarrier
+	}
+	m := opentracing.TextMapCarrier{}
+	if err := t.native.Inject(sc, opentracing.TextMap, m); err != nil {
+		return err
+	}
+	return json.NewEncoder(w).Encode(map[string]string(m))
+}
+
+// Extract implements opentracing.Tracer, reading what Inject writes. No
+// valid span context gives opentracing.ErrSpanContextNotFound; a Binary
+// carrier that is not a JSON object gives an error wrapping
+// opentracing.ErrSpanContextCorrupted.
+func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
+	switch format {
+	case opentracing.TextMap, opentracing.HTTPHeaders:
+		if c, ok := carrier.(otprop.TextMapCarrier); ok {
+			if _, ok := carrier.(opentracing.TextMapReader); !ok {
+				carrier = otelCarrier{c}
+			}
+		}
+		return t.native.Extract(format, carrier)
+	case opentracing.Binary:
+	default:
+		return nil, opentracing.ErrUnsupportedFormat
+	}
+	r, ok := carrier.(io.Reader)
+	if !ok {
+		return nil, opentracing.ErrInvalidCarrier
+	}
+	var m map[string]string
+	if err := json.NewDecoder(r).Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, opentracing.ErrSpanContextNotFound
+		}
+		return nil, fmt.Errorf("%w: %w", opentracing.ErrSpanContextCorrupted, err)
+	}
+	return t.native.Extract(opentracing.TextMap, opentracing.TextMapCarrier(m))
+}
+
+// otelCarrier lets Inject and Extract take OpenTelemetry's carriers (such
+// as propagation.MapCarrier), as the bridge does.
+type otelCarrier struct{ otprop.TextMapCarrier }
+
+func (c otelCarrier) ForeachKey(handler func(key, val string) error) error {
+	for _, k := range c.Keys() {
+		if err := handler(k, c.Get(k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ContextWithSpanHook implements opentracing.TracerContextWithSpanExtension:
+// opentracing.ContextWithSpan calls it, and it puts the span's
+// OpenTelemetry span into ctx as well, so that spans started from ctx
+// through the OpenTelemetry API are its children.
+func (t *otTracer) ContextWithSpanHook(ctx context.Context, span opentracing.Span) context.Context {
+	switch s := span.(type) {
+	case *lightspan.Span[lightContext]:
+		// A non-recording OpenTelemetry span of the same identity, whose
+		// provider is the backend's.
+		nr := trace.SpanFromContext(trace.ContextWithSpanContext(ctx, s.SpanContext().SpanContext))
+		return trace.ContextWithSpan(ctx, lightOTelSpan{Span: nr, provider: t.provider})
+	case *otSpan:
+		span = s.Span
+	}
+	return t.bridge.ContextWithSpanHook(ctx, span)
+}
+
+// lightOTelSpan is the OpenTelemetry face of a light span in a Go
+// context: it records nothing, and its TracerProvider is the backend's,
+// for instrumentation that takes the provider from the parent span.
+type lightOTelSpan struct {
+	trace.Span // non-recording
+	provider   trace.TracerProvider
+}
+
+func (s lightOTelSpan) TracerProvider() trace.TracerProvider { return s.provider }
+
+// otSpan is a bridge span whose Tracer() is the otTracer.
+type otSpan struct {
+	opentracing.Span // the bridge's span
+	tracer           *otTracer
+}
+
+func (s *otSpan) Tracer() opentracing.Tracer { return s.tracer }
+
+func (s *otSpan) SetOperationName(name string) opentracing.Span {
+	s.Span.SetOperationName(name)
+	return s
+}
+
+// SetTag implements opentracing.Span. span.kind can only be given when the
+// span starts (as a start option such as ext.SpanKindRPCClient): set later,
+// it is ignored, with one warning per tracer.
+func (s *otSpan) SetTag(key string, value interface{}) opentracing.Span {
+	if key == string(ext.SpanKind) {
+		s.tracer.kindOnce.Do(func() {
+			s.tracer.warn.Log("span.kind set after the span started is ignored: give it as a start option, such as ext.SpanKindRPCClient")
+		})
+		return s
+	}
+	s.Span.SetTag(key, value)
+	return s
+}
+
+func (s *otSpan) SetBaggageItem(key, value string) opentracing.Span {
+	s.Span.SetBaggageItem(key, value)
+	return s
+}
+
+// otelContext is what the backend's span contexts have in common: the
+// bridge's (which embed an OpenTelemetry span context) and lightContext.
+type otelContext interface {
+	opentracing.SpanContext
+	TraceID() trace.TraceID
+	SpanID() trace.SpanID
+	TraceFlags() trace.TraceFlags
+	TraceState() trace.TraceState
+	IsRemote() bool
+}
+
+// lightContext is the span context of a light span, and of an extracted
+// parent that is not sampled: an OpenTelemetry span context, not sampled,
+// and OpenTracing baggage. It is never changed: adding baggage makes a
+// copy.
+type lightContext struct {
+	trace.SpanContext
+	bag map[string]string
+}
+
+func (c lightContext) ForeachBaggageItem(handler func(k, v string) bool) {
+	for k, v := range c.bag {
+		if !handler(k, v) {
+			return
+		}
+	}
+}
+
+func (c lightContext) with(key, value string) lightContext {
+	bag := make(map[string]string, len(c.bag)+1)
+	maps.Copy(bag, c.bag)
+	bag[key] = value
+	return lightContext{SpanContext: c.SpanContext, bag: bag}
+}
+
+// decider is what the backend knows of its sampler.
+type decider struct {
+	parents bool // a child follows its parent's decision
+	noRoots bool // no new trace is sampled
+}
+
+// unsampled reports whether a span with this parent is known not to be
+// sampled.
+func (d decider) unsampled(parent otelContext, hasParent bool) bool {
+	switch {
+	case !d.parents:
+		return false
+	case !hasParent || !parent.TraceID().IsValid():
+		return d.noRoots
+	}
+	return !parent.TraceFlags().IsSampled()
+}
+
+// startLight returns the light span of a child of parent (a root when
+// hasParent is false), which keeps its trace id, trace state and baggage.
+func (t *otTracer) startLight(parent otelContext, hasParent bool) *lightspan.Span[lightContext] {
+	cfg := trace.SpanContextConfig{SpanID: newSpanID()}
+	var bag map[string]string
+	if hasParent && parent.TraceID().IsValid() {
+		cfg.TraceID = parent.TraceID()
+		cfg.TraceFlags = parent.TraceFlags() &^ trace.FlagsSampled
+		cfg.TraceState = parent.TraceState()
+		if p, ok := parent.(lightContext); ok {
+			bag = p.bag // never changed: shared
+		} else {
+			bag = baggageOf(parent)
+		}
+	} else {
+		binary.NativeEndian.PutUint64(cfg.TraceID[:8], rand.Uint64())
+		binary.NativeEndian.PutUint64(cfg.TraceID[8:], lightspan.NewID())
+	}
+	return lightspan.New(&t.light, lightContext{SpanContext: trace.NewSpanContext(cfg), bag: bag}, "", nil, time.Time{})
+}
+
+// baggageOf copies sc's baggage, nil when it has none.
+func baggageOf(sc opentracing.SpanContext) map[string]string {
+	var bag map[string]string
+	sc.ForeachBaggageItem(func(k, v string) bool {
+		if bag == nil {
+			bag = map[string]string{}
+		}
+		bag[k] = v
+		return true
+	})
+	return bag
+}
+
+func newSpanID() (id trace.SpanID) {
+	binary.NativeEndian.PutUint64(id[:], lightspan.NewID())
+	return id
+}
+
+// bridgeContext returns a span context of the bridge for c, for the
+// bridge to use as a parent or link: it ignores span contexts of other
+// types. Only a sampler that may sample a child of an unsampled parent
+// needs it.
+func (t *otTracer) bridgeContext(c lightContext) opentracing.SpanContext {
+	ctx := trace.ContextWithSpanContext(context.Background(), c.SpanContext)
+	span := opentracing.SpanFromContext(t.bridge.ContextWithBridgeSpan(context.Background(), trace.SpanFromContext(ctx)))
+	if span == nil { // not a bridge that behaves as documented
+		return c
+	}
+	c.ForeachBaggageItem(func(k, v string) bool {
+		span.SetBaggageItem(k, v)
+		return true
+	})
+	return span.Context()
+}
+
+// converter translates the backend's span contexts to and from the
+// neutral form, for package propagation's formats.
+type converter struct{ t *otTracer }
+
+// ToNeutral implements propagation.Converter for the bridge's span
+// contexts and lightContexts.
+func (c converter) ToNeutral(sc opentracing.SpanContext) (propagation.SpanContext, bool) {
+	o, ok := sc.(otelContext)
+	if !ok || !o.TraceID().IsValid() || !o.SpanID().IsValid() {
+		return propagation.SpanContext{}, false
+	}
+	n := propagation.FromOTel(trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: o.TraceID(), SpanID: o.SpanID(), TraceFlags: o.TraceFlags(), TraceState: o.TraceState(),
+	}))
+	n.Baggage = baggageOf(o)
+	return n, true
+}
+
+// FromNeutral implements propagation.Converter: a context that is not
+// sampled becomes a lightContext where the sampler follows parents, any
+// other a span context of the bridge.
+func (c converter) FromNeutral(n propagation.SpanContext) (opentracing.SpanContext, error) {
+	sc := propagation.ToOTel(n)
+	if !sc.IsValid() {
+		return nil, opentracing.ErrSpanContextNotFound
+	}
+	if !sc.IsSampled() && c.t.decide.parents {
+		return lightContext{SpanContext: sc, bag: n.Baggage}, nil
+	}
+	ctx := trace.ContextWithRemoteSpanContext(context.Background(), sc)
+	if len(n.Baggage) > 0 {
+		var members []baggage.Member
+		for k, v := range n.Baggage {
+			if m, err := baggage.NewMemberRaw(k, v); err == nil {
+				members = append(members, m)
+			}
+		}
+		if b, err := baggage.New(members...); err == nil {
+			ctx = baggage.ContextWithBaggage(ctx, b)
+		}
+	}
+	return c.t.bridge.Extract(opentracing.TextMap, &extracted{ctx: ctx})
+}
+
+// extracted is a carrier holding an already extracted Go context, which
+// bridgePropagator hands to the bridge as it is: the bridge builds its
+// span context from a context only through its propagator.
+type extracted struct{ ctx context.Context }
+
+func (*extracted) Get(string) string  { return "" }
+func (*extracted) Set(string, string) {}
+func (*extracted) Keys() []string     { return nil }
+
+// bridgePropagator is the propagator given to the bridge.
+type bridgePropagator struct{ otprop.TextMapPropagator }
+
+func (p bridgePropagator) Extract(ctx context.Context, carrier otprop.TextMapCarrier) context.Context {
+	if e, ok := carrier.(*extracted); ok {
+		return e.ctx
+	}
+	return p.TextMapPropagator.Extract(ctx, carrier)
+}
+
+// byTraceID is the SDK sampler of TRACER_SAMPLE_RATE: the decision of
+// every backend (see sampling.ByTraceID) on the low 64 bits of the trace
+// id.
+type byTraceID struct {
+	rate float64
+	keep func(uint64) bool
+}
+
+func newByTraceID(rate float64) sdktrace.Sampler {
+	return byTraceID{rate: rate, keep: sampling.ByTraceID(rate)}
+}
+
+func (s byTraceID) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	r := sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: trace.SpanContextFromContext(p.ParentContext).TraceState()}
+	if s.keep(binary.BigEndian.Uint64(p.TraceID[8:])) {
+		r.Decision = sdktrace.RecordAndSample
+	}
+	return r
+}
+
+func (s byTraceID) Description() string {
+	return fmt.Sprintf("TraceIDRatioBased{%g}", math.Max(0, math.Min(1, s.rate)))
+}
+
+// TracerProvider returns the OpenTelemetry TracerProvider behind t, a
+// tracer built by this backend (also when wrapped, as polytrace.Tracer
+// wraps it, by tracers with an Unwrap() opentracing.Tracer method). Its
+// spans and t's nest: an OpenTelemetry span started from a context holding
+// an OpenTracing span of t is its child, and opentracing.SpanFromContext
+// of the context it returns is the OpenTelemetry span, so an OpenTracing
+// span started from it is its child in turn. Install it for OpenTelemetry
+// instrumentation (otel.SetTracerProvider, or an instrumentation's
+// WithTracerProvider option); this package sets no global.
+func TracerProvider(t opentracing.Tracer) (trace.TracerProvider, bool) {
+	for range 16 { // bounds a cycle of Unwrap methods
+		switch tt := t.(type) {
+		case *otTracer:
+			return tt.provider, true
+		case interface{ Unwrap() opentracing.Tracer }:
+			t = tt.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// SpanContext returns the OpenTelemetry span context of sc, a span context
+// of this backend's tracer (from a span or from Extract), and whether sc
+// is one.
+func SpanContext(sc opentracing.SpanContext) (trace.SpanContext, bool) {
+	c, ok := sc.(otelContext)
+	if !ok {
+		return trace.SpanContext{}, false
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    c.TraceID(),
+		SpanID:     c.SpanID(),
+		TraceFlags: c.TraceFlags(),
+		TraceState: c.TraceState(),
+		Remote:     c.IsRemote(),
+	}), true
 }

@@ -328,7 +328,9 @@ func TestSampling(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			inst, mem := newRecorded(t, tracer.Config{SampleRate: tt.rate}, Options{Sampler: tt.sampler})
-			if d := inst.Tracer.(*otTracer).sampler.Description(); !strings.HasPrefix(d, tt.wantDesc) {
+			if s, _, _ := samplerFor(tt.rate, tt.sampler); s == nil {
+				t.Fatal("no sampler")
+			} else if d := s.Description(); !strings.HasPrefix(d, tt.wantDesc) {
 				t.Errorf("sampler %s, want %s…", d, tt.wantDesc)
 			}
 			for i := 0; i < roots; i++ {

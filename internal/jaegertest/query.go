@@ -357,11 +357,15 @@ func (j *Query) SpanCounts(service string, start, end time.Time) (map[string]int
 			return err
 		}
 		if len(traces) >= pageLimit && to.Sub(from) > time.Microsecond && depth < 40 {
-			mid := from.Add(to.Sub(from) / 2)
+			// The query takes microseconds and spans start to the
+			// nanosecond: the halves share their boundary microsecond,
+			// so that a span started within it is in one of them (seen
+			// counts it once).
+			mid := from.Add(to.Sub(from) / 2).Truncate(time.Microsecond)
 			if err := walk(from, mid, depth+1); err != nil {
 				return err
 			}
-			return walk(mid.Add(time.Microsecond), to, depth+1)
+			return walk(mid, to, depth+1)
 		}
 		for _, tr := range traces {
 			for _, s := range tr.Spans {

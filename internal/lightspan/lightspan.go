@@ -1,0 +1,309 @@
+// Package lightspan holds what every backend does for a span whose trace
+// is not sampled: choosing the parent among the start options, and a
+// light span that carries the trace's identity and baggage to children
+// and to the wire while recording nothing. A vendor client would build,
+// tag and discard a whole span instead; for a service sampling a few
+// percent of its requests that is most of its tracing cost.
+//
+// A backend decides, with [Parent] and its sampler, that a new span is
+// not sampled, builds the span's context in its vendor's own type C (so
+// that the vendor's Inject writes it, and the vendor's StartSpan takes it
+// as a parent) and returns [New]'s span.
+package lightspan
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+	"github.com/opentracing/opentracing-go/log"
+
+	"github.com/polytrace/polytrace/internal/sampling"
+)
+
+// Start is what [Parent] finds in a span's start options.
+type Start[C opentracing.SpanContext] struct {
+	// Parent is the first ChildOf reference to a context of type C, else
+	// the first FollowsFrom one, as every backend chooses; HasParent says
+	// whether there is one. References to other tracers' contexts are
+	// ignored, as the vendor clients ignore them.
+	Parent    C
+	HasParent bool
+	// Time is the last StartTime given; zero means now.
+	Time time.Time
+	// Plain is false when an option is neither a reference (ChildOf or
+	// FollowsFrom), nor a tag, nor a start time: a vendor's own option,
+	// which only its client understands.
+	Plain bool
+}
+
+// Parent reads opts.
+func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start[C] {
+	st := Start[C]{Plain: true}
+	var (
+		follows    C
+		hasFollows bool
+	)
+	for _, o := range opts {
+		switch o := o.(type) {
+		case opentracing.Tag, opentracing.Tags:
+		case opentracing.StartTime:
+			st.Time = time.Time(o)
+		case opentracing.SpanReference:
+			c, ok := o.ReferencedContext.(C)
+			switch {
+			case o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef:
+				st.Plain = false
+			case !ok:
+			case o.Type == opentracing.ChildOfRef && !st.HasParent:
+				st.Parent, st.HasParent = c, true
+			case o.Type == opentracing.FollowsFromRef && !hasFollows:
+				follows, hasFollows = c, true
+			}
+		default:
+			st.Plain = false
+		}
+	}
+	if !st.HasParent && hasFollows {
+		st.Parent, st.HasParent = follows, true
+	}
+	return st
+}
+
+// Backend is what a light span needs of the backend that made it.
+type Backend[C opentracing.SpanContext] struct {
+	// Tracer is what the span's Tracer method returns.
+	Tracer opentracing.Tracer
+	// WithBaggageItem returns c with key set to value, leaving c as it
+	// is (children and carriers may share it).
+	WithBaggageItem func(c C, key, value string) C
+	// BaggageItem returns the value of key in c ("" when absent); nil
+	// means a search with ForeachBaggageItem.
+	BaggageItem func(c C, key string) string
+	// Record, when set, starts the vendor's recorded span for a light
+	// span on which sampling.priority is set above zero (jaeger-client-go
+	// samples such a span late, and so must its light span): name, opts
+	// and start are the light span's. Nil means the tag is ignored, as by
+	// clients without late sampling.
+	Record func(name string, opts []opentracing.StartSpanOption, start time.Time) opentracing.Span
+}
+
+// Span is a span that records nothing: its context is the trace's
+// identity (the vendor's type C, not sampled) and its baggage. It is safe
+// for concurrent use. With [Backend.Record] set it turns into the vendor's
+// recorded span when sampling.priority asks, from then on forwarding every
+// call to it.
+type Span[C opentracing.SpanContext] struct {
+	backend *Backend[C]
+	name    string
+	opts    []opentracing.StartSpanOption // read only; for Record
+	start   time.Time
+
+	first C
+	cur   atomic.Pointer[C]
+	mu    sync.Mutex // serializes baggage writers and Record
+	rec   atomic.Pointer[recorded]
+}
+
+type recorded struct{ opentracing.Span }
+
+// lightSpan marks the light spans of every type argument, for
+// [sampling.Recorded].
+type lightSpan interface{ recording() opentracing.Span }
+
+func (s *Span[C]) recording() opentracing.Span {
+	if r := s.rec.Load(); r != nil {
+		return r.Span
+	}
+	return nil
+}
+
+func init() {
+	sampling.Register(func(s opentracing.Span) (bool, bool) {
+		l, ok := s.(lightSpan)
+		if !ok {
+			return false, false
+		}
+		if r := l.recording(); r != nil {
+			return sampling.Recorded(r), true
+		}
+		return false, true
+	})
+}
+
+// New returns the light span of context ctx. name and opts are those the
+// span was started with, kept for [Backend.Record] (opts must not be
+// changed afterwards); start is the start time, zero meaning now.
+func New[C opentracing.SpanContext](b *Backend[C], ctx C, name string, opts []opentracing.StartSpanOption, start time.Time) *Span[C] {
+	s := &Span[C]{backend: b, first: ctx}
+	if b.Record != nil {
+		s.name, s.opts, s.start = name, opts, start
+		if s.start.IsZero() {
+			s.start = time.Now()
+		}
+	}
+	s.cur.Store(&s.first)
+	return s
+}
+
+var _ opentracing.Span = (*Span[opentracing.SpanContext])(nil)
+
+// Context returns the span's context: the vendor's, with the baggage set
+// so far, or the recorded span's once recorded.
+func (s *Span[C]) Context() opentracing.SpanContext {
+	if r := s.rec.Load(); r != nil {
+		return r.Context()
+	}
+	return *s.cur.Load()
+}
+
+// SpanContext returns the span's context in the backend's type, as
+// Context does before the span is recorded.
+func (s *Span[C]) SpanContext() C { return *s.cur.Load() }
+
+// Tracer returns the backend's tracer.
+func (s *Span[C]) Tracer() opentracing.Tracer { return s.backend.Tracer }
+
+// SetBaggageItem adds a baggage item to the span's context, which its
+// children and the wire carry.
+func (s *Span[C]) SetBaggageItem(key, value string) opentracing.Span {
+	if r := s.rec.Load(); r != nil {
+		r.SetBaggageItem(key, value)
+		return s
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.backend.WithBaggageItem(*s.cur.Load(), key, value)
+	s.cur.Store(&next)
+	if r := s.rec.Load(); r != nil { // recorded meanwhile
+		r.SetBaggageItem(key, value)
+	}
+	return s
+}
+
+// BaggageItem returns the value of a baggage item, "" when absent.
+func (s *Span[C]) BaggageItem(key string) string {
+	if r := s.rec.Load(); r != nil {
+		return r.BaggageItem(key)
+	}
+	c := *s.cur.Load()
+	if s.backend.BaggageItem != nil {
+		return s.backend.BaggageItem(c, key)
+	}
+	var v string
+	c.ForeachBaggageItem(func(k, val string) bool {
+		if k == key {
+			v = val
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+// SetTag records nothing, unless it is sampling.priority above zero and
+// the backend samples late (see [Backend.Record]): the span is then
+// recorded, and this and every later call go to the recorded span.
+func (s *Span[C]) SetTag(key string, value interface{}) opentracing.Span {
+	r := s.rec.Load()
+	if r == nil && key == string(ext.SamplingPriority) && s.backend.Record != nil && positive(value) {
+		r = s.record()
+	}
+	if r != nil {
+		r.SetTag(key, value)
+	}
+	return s
+}
+
+func positive(v interface{}) bool {
+	p, ok := v.(uint16)
+	return ok && p > 0
+}
+
+// record starts the recorded span, once, with the baggage set so far.
+func (s *Span[C]) record() *recorded {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.rec.Load(); r != nil {
+		return r
+	}
+	r := &recorded{s.backend.Record(s.name, s.opts, s.start)}
+	(*s.cur.Load()).ForeachBaggageItem(func(k, v string) bool {
+		if r.BaggageItem(k) != v {
+			r.SetBaggageItem(k, v)
+		}
+		return true
+	})
+	s.rec.Store(r)
+	return r
+}
+
+// SetOperationName records nothing until the span is recorded.
+func (s *Span[C]) SetOperationName(name string) opentracing.Span {
+	if r := s.rec.Load(); r != nil {
+		r.SetOperationName(name)
+	}
+	return s
+}
+
+// Finish reports nothing until the span is recorded.
+func (s *Span[C]) Finish() {
+	if r := s.rec.Load(); r != nil {
+		r.Finish()
+	}
+}
+
+// FinishWithOptions reports nothing until the span is recorded.
+func (s *Span[C]) FinishWithOptions(opts opentracing.FinishOptions) {
+	if r := s.rec.Load(); r != nil {
+		r.FinishWithOptions(opts)
+	}
+}
+
+// LogFields records nothing until the span is recorded.
+func (s *Span[C]) LogFields(fields ...log.Field) {
+	if r := s.rec.Load(); r != nil {
+		r.LogFields(fields...)
+	}
+}
+
+// LogKV records nothing until the span is recorded.
+func (s *Span[C]) LogKV(kv ...interface{}) {
+	if r := s.rec.Load(); r != nil {
+		r.LogKV(kv...)
+	}
+}
+
+// LogEvent records nothing until the span is recorded.
+func (s *Span[C]) LogEvent(event string) {
+	if r := s.rec.Load(); r != nil {
+		r.LogEvent(event)
+	}
+}
+
+// LogEventWithPayload records nothing until the span is recorded.
+func (s *Span[C]) LogEventWithPayload(event string, payload interface{}) {
+	if r := s.rec.Load(); r != nil {
+		r.LogEventWithPayload(event, payload)
+	}
+}
+
+// Log records nothing until the span is recorded.
+func (s *Span[C]) Log(ld opentracing.LogData) {
+	if r := s.rec.Load(); r != nil {
+		r.Log(ld)
+	}
+}
+
+// NewID returns a random non-zero 64-bit id, for the span ids of light
+// spans and the trace ids of light roots.
+func NewID() uint64 {
+	for {
+		if v := rand.Uint64(); v != 0 {
+			return v
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package lightspan
+
+import (
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+type ctx struct {
+	name string
+	bag  map[string]string
+}
+
+func (c ctx) ForeachBaggageItem(h func(k, v string) bool) {
+	for k, v := range c.bag {
+		if !h(k, v) {
+			return
+		}
+	}
+}
+
+type other struct{}
+
+func (other) ForeachBaggageItem(func(k, v string) bool) {}
+
+type vendorOption struct{}
+
+func (vendorOption) Apply(*opentracing.StartSpanOptions) {}
+
+func TestParent(t *testing.T) {
+	a, b := ctx{name: "a"}, ctx{name: "b"}
+	at := time.Unix(100, 0)
+	tests := []struct {
+		name   string
+		opts   []opentracing.StartSpanOption
+		parent string
+		plain  bool
+		start  time.Time
+	}{
+		{"none", nil, "", true, time.Time{}},
+		{"child of", []opentracing.StartSpanOption{opentracing.ChildOf(a)}, "a", true, time.Time{}},
+		{"child of wins over an earlier follows from", []opentracing.StartSpanOption{opentracing.FollowsFrom(a), opentracing.ChildOf(b)}, "b", true, time.Time{}},
+		{"first child of", []opentracing.StartSpanOption{opentracing.ChildOf(a), opentracing.ChildOf(b)}, "a", true, time.Time{}},
+		{"first follows from", []opentracing.StartSpanOption{opentracing.FollowsFrom(b), opentracing.FollowsFrom(a)}, "b", true, time.Time{}},
+		{"other tracers' contexts ignored", []opentracing.StartSpanOption{opentracing.ChildOf(other{}), opentracing.FollowsFrom(a)}, "a", true, time.Time{}},
+		{"tags and start time", []opentracing.StartSpanOption{opentracing.Tag{Key: "k", Value: 1}, opentracing.Tags{"x": 2}, opentracing.StartTime(at)}, "", true, at},
+		{"vendor option", []opentracing.StartSpanOption{vendorOption{}, opentracing.ChildOf(a)}, "a", false, time.Time{}},
+		{"unknown reference type", []opentracing.StartSpanOption{opentracing.SpanReference{Type: 9, ReferencedContext: a}}, "", false, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := Parent[ctx](tt.opts)
+			if st.Parent.name != tt.parent || st.HasParent != (tt.parent != "") || st.Plain != tt.plain || !st.Time.Equal(tt.start) {
+				t.Errorf("Parent = %+v, want parent %q, plain %v, start %v", st, tt.parent, tt.plain, tt.start)
+			}
+		})
+	}
+}
+
+func TestSpanBaggage(t *testing.T) {
+	b := &Backend[ctx]{WithBaggageItem: func(c ctx, k, v string) ctx {
+		bag := maps.Clone(c.bag)
+		if bag == nil {
+			bag = map[string]string{}
+		}
+		bag[k] = v
+		return ctx{name: c.name, bag: bag}
+	}}
+	s := New(b, ctx{name: "s", bag: map[string]string{"a": "1"}}, "", nil, time.Time{})
+	before := s.SpanContext()
+	s.SetBaggageItem("b", "2")
+	if s.BaggageItem("a") != "1" || s.BaggageItem("b") != "2" || s.BaggageItem("c") != "" {
+		t.Errorf("baggage %v", s.SpanContext().bag)
+	}
+	if _, ok := before.bag["b"]; ok {
+		t.Error("SetBaggageItem changed a context taken before it")
+	}
+	s.SetTag("sampling.priority", uint16(1)) // no Record: ignored
+	if s.recording() != nil {
+		t.Error("recorded without Backend.Record")
+	}
+}
+
+func TestSpanRecordsLate(t *testing.T) {
+	var got []string
+	rec := &fakeSpan{log: &got}
+	b := &Backend[ctx]{
+		WithBaggageItem: func(c ctx, k, v string) ctx { return ctx{name: c.name, bag: map[string]string{k: v}} },
+		Record: func(name string, _ []opentracing.StartSpanOption, _ time.Time) opentracing.Span {
+			got = append(got, "start "+name)
+			return rec
+		},
+	}
+	s := New(b, ctx{name: "s"}, "op", nil, time.Time{})
+	s.SetTag("before", 1) // dropped
+	s.SetBaggageItem("k", "v")
+	s.SetTag("sampling.priority", uint16(1))
+	s.SetTag("after", 2)
+	s.Finish()
+	want := []string{"start op", "baggage k=v", "tag sampling.priority", "tag after", "finish"}
+	if !slicesEqual(got, want) {
+		t.Errorf("recorded span got %q, want %q", got, want)
+	}
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+type fakeSpan struct {
+	opentracing.Span
+	log *[]string
+	bag map[string]string
+}
+
+func (f *fakeSpan) SetTag(k string, _ interface{}) opentracing.Span {
+	*f.log = append(*f.log, "tag "+k)
+	return f
+}
+
+func (f *fakeSpan) SetBaggageItem(k, v string) opentracing.Span {
+	*f.log = append(*f.log, "baggage "+k+"="+v)
+	if f.bag == nil {
+		f.bag = map[string]string{}
+	}
+	f.bag[k] = v
+	return f
+}
+
+func (f *fakeSpan) BaggageItem(k string) string { return f.bag[k] }
+func (f *fakeSpan) Finish()                     { *f.log = append(*f.log, "finish") }
