@@ -174,6 +174,9 @@ func wire(f propagation.Format, v view, withBaggage bool) http.Header {
 			s += fmt.Sprintf("-%016x", v.parent)
 		}
 		h.Set("b3", s)
+		if withBaggage {
+			h.Set("baggage-"+bagKey, url.PathEscape(bagValue))
+		}
 	case propagation.B3Multi:
 		h.Set("x-b3-traceid", tid)
 		h.Set("x-b3-spanid", fmt.Sprintf("%016x", v.span))
@@ -184,6 +187,9 @@ func wire(f propagation.Format, v view, withBaggage bool) http.Header {
 			h.Set("x-b3-flags", "1")
 		} else {
 			h.Set("x-b3-sampled", sampled)
+		}
+		if withBaggage {
+			h.Set("baggage-"+bagKey, url.PathEscape(bagValue))
 		}
 	case propagation.Jaeger:
 		flags := sampled

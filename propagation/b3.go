@@ -1,6 +1,7 @@
 package propagation
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
@@ -17,6 +18,7 @@ var (
 // {traceid}-{spanid}[-{sampling}[-{parentspanid}]], with a trace id of 16
 // or 32 hex digits, span ids of 16 and sampling 0, 1 or d. A header with
 // only a sampling decision ("b3: 0") carries no ids: it counts as absent.
+// The baggage-* entries come with it, as with the multi headers.
 func (h *headers) b3Single() (SpanContext, error) {
 	v := strings.TrimSpace(h.b3)
 	switch {
@@ -57,6 +59,7 @@ func (h *headers) b3Single() (SpanContext, error) {
 	if !sc.IsValid() {
 		return SpanContext{}, errB3Zero
 	}
+	sc.Baggage = decodeValues(h.b3Baggage, url.PathUnescape)
 	return sc, nil
 }
 
@@ -76,8 +79,9 @@ func b3Sampling(s string) (Sampling, bool) {
 
 // b3MultiHeaders parses x-b3-traceid (16 or 32 hex digits), x-b3-spanid
 // and x-b3-parentspanid (16), x-b3-sampled (1, 0, true or false) and
-// x-b3-flags (1 means debug). Only a sampling decision, without ids,
-// counts as absent.
+// x-b3-flags (1 means debug), and the baggage-* entries, whose values it
+// percent-decodes. Only a sampling decision, without ids, counts as
+// absent.
 func (h *headers) b3MultiHeaders() (SpanContext, error) {
 	m := &h.b3m
 	traceHex, spanHex := strings.TrimSpace(m[b3TraceID]), strings.TrimSpace(m[b3SpanID])
@@ -122,6 +126,7 @@ func (h *headers) b3MultiHeaders() (SpanContext, error) {
 	default:
 		return SpanContext{}, errB3Multi
 	}
+	sc.Baggage = decodeValues(h.b3Baggage, url.PathUnescape)
 	return sc, nil
 }
 
@@ -138,6 +143,16 @@ func injectB3(sc SpanContext, w opentracing.TextMapWriter) {
 		}
 	}
 	w.Set(hB3, string(buf))
+}
+
+// injectB3Baggage writes the baggage-* entries of B3, values
+// percent-encoded.
+func injectB3Baggage(sc SpanContext, w opentracing.TextMapWriter) {
+	for k, v := range sc.Baggage {
+		if isToken(k) {
+			w.Set(hB3Baggage+k, url.PathEscape(v))
+		}
+	}
 }
 
 func b3State(s Sampling) byte {

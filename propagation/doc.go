@@ -11,8 +11,8 @@
 //
 //	tracecontext  W3C traceparent and tracestate
 //	baggage       W3C baggage (baggage only; combines with the others)
-//	b3            B3 single header (b3)
-//	b3multi       B3 multi headers (x-b3-traceid, x-b3-spanid, ...)
+//	b3            B3 single header (b3) and baggage-*
+//	b3multi       B3 multi headers (x-b3-traceid, x-b3-spanid, ...) and baggage-*
 //	jaeger        uber-trace-id and uberctx-* baggage
 //	ottrace       ot-tracer-traceid/-spanid/-sampled and ot-baggage-*
 //
@@ -36,8 +36,8 @@
 // (debug becomes plain sampled where a format has no debug flag; an
 // undecided context becomes "not sampled" where a format cannot say
 // "undecided", except ottrace, which says "true" as Lightstep does).
-// Baggage travels in jaeger, ottrace and baggage; tracecontext, b3 and
-// b3multi carry none, so list baggage with them. Malformed input never
+// Baggage travels in every format but tracecontext, so list baggage with
+// it. Malformed input never
 // panics: it is reported as opentracing.ErrSpanContextCorrupted, or, when
 // no listed format is present, opentracing.ErrSpanContextNotFound.
 package propagation

@@ -19,9 +19,11 @@ const (
 	// Baggage is W3C Baggage: the baggage header. It carries baggage
 	// only, added to the context another listed format carries.
 	Baggage
-	// B3 is Zipkin's B3 single header, b3.
+	// B3 is Zipkin's B3 single header, b3, with baggage in baggage-*.
 	B3
-	// B3Multi is Zipkin's B3 multi headers, x-b3-*.
+	// B3Multi is Zipkin's B3 multi headers, x-b3-*, with baggage in
+	// baggage-*. The baggage-* entries are those of jaeger-client-go's
+	// Zipkin propagator and Brave; listed with B3, they are written once.
 	B3Multi
 	// Jaeger is Jaeger's uber-trace-id, with baggage in uberctx-*.
 	Jaeger
@@ -125,7 +127,7 @@ func (fs Formats) mask() uint8 {
 func bit(f Format) uint8 { return 1 << (f & 7) }
 
 // Fields returns the names of the headers fs writes, lower case; baggage
-// entries (uberctx-*, ot-baggage-*) are left out, as their names depend on
+// entries (uberctx-*, ot-baggage-*, baggage-*) are left out, as their names depend on
 // the items.
 func (fs Formats) Fields() []string {
 	var out []string
@@ -152,7 +154,7 @@ func (fs Formats) Fields() []string {
 // nothing and returns opentracing.ErrInvalidSpanContext when sc has a zero
 // trace or span id, and opentracing.ErrInvalidCarrier when w is nil (or a
 // nil map carrier). Baggage items whose keys cannot be header names are
-// left out of uberctx-* and ot-baggage-*; values are percent-encoded where
+// left out of uberctx-*, ot-baggage-* and baggage-*; values are percent-encoded where
 // the format calls for it.
 func (fs Formats) Inject(sc SpanContext, w opentracing.TextMapWriter) error {
 	if !writable(w) {
@@ -161,6 +163,7 @@ func (fs Formats) Inject(sc SpanContext, w opentracing.TextMapWriter) error {
 	if !sc.IsValid() {
 		return opentracing.ErrInvalidSpanContext
 	}
+	b3Baggage := fs.has(B3) || fs.has(B3Multi)
 	for _, f := range fs {
 		switch f {
 		case TraceContext:
@@ -176,6 +179,9 @@ func (fs Formats) Inject(sc SpanContext, w opentracing.TextMapWriter) error {
 		case OTTrace:
 			injectOTTrace(sc, w)
 		}
+	}
+	if b3Baggage {
+		injectB3Baggage(sc, w)
 	}
 	return nil
 }

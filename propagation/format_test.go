@@ -109,19 +109,23 @@ func TestInject(t *testing.T) {
 			"baggage": "Path=a%20b%2Cc%3Bd=%25,tenant=acme"}},
 		{"baggage/none", propagation.Baggage, ctx64, map[string]string{}},
 		{"b3/128", propagation.B3, ctx128, map[string]string{
-			"b3": "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1-00f067aa0ba902b7"}},
+			"b3":             "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1-00f067aa0ba902b7",
+			"baggage-tenant": "acme", "baggage-Path": "a%20b%2Cc%3Bd=%25"}},
 		{"b3/64", propagation.B3, ctx64, map[string]string{"b3": "00000000000004d2-000000000000162e-0"}},
 		{"b3/debug", propagation.B3, debug, map[string]string{
-			"b3": "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-d-00f067aa0ba902b7"}},
+			"b3":             "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-d-00f067aa0ba902b7",
+			"baggage-tenant": "acme", "baggage-Path": "a%20b%2Cc%3Bd=%25"}},
 		{"b3/undecided", propagation.B3, undecided, map[string]string{"b3": "00000000000004d2-000000000000162e"}},
 		{"b3multi/128", propagation.B3Multi, ctx128, map[string]string{
 			"x-b3-traceid": "0af7651916cd43dd8448eb211c80319c", "x-b3-spanid": "b7ad6b7169203331",
-			"x-b3-parentspanid": "00f067aa0ba902b7", "x-b3-sampled": "1"}},
+			"x-b3-parentspanid": "00f067aa0ba902b7", "x-b3-sampled": "1",
+			"baggage-tenant": "acme", "baggage-Path": "a%20b%2Cc%3Bd=%25"}},
 		{"b3multi/64", propagation.B3Multi, ctx64, map[string]string{
 			"x-b3-traceid": "00000000000004d2", "x-b3-spanid": "000000000000162e", "x-b3-sampled": "0"}},
 		{"b3multi/debug", propagation.B3Multi, debug, map[string]string{
 			"x-b3-traceid": "0af7651916cd43dd8448eb211c80319c", "x-b3-spanid": "b7ad6b7169203331",
-			"x-b3-parentspanid": "00f067aa0ba902b7", "x-b3-flags": "1"}},
+			"x-b3-parentspanid": "00f067aa0ba902b7", "x-b3-flags": "1",
+			"baggage-tenant": "acme", "baggage-Path": "a%20b%2Cc%3Bd=%25"}},
 		{"b3multi/undecided", propagation.B3Multi, undecided, map[string]string{
 			"x-b3-traceid": "00000000000004d2", "x-b3-spanid": "000000000000162e", "x-b3-parentspanid": "0000000000000007"}},
 		{"jaeger/128", propagation.Jaeger, ctx128, map[string]string{
@@ -520,21 +524,25 @@ func expectAfterHop(sc propagation.SpanContext, fs propagation.Formats) propagat
 		if sc.Sampling == propagation.Undecided {
 			want.ParentID = 0 // a parent needs a sampling state before it
 		}
+		withBaggage = true
+	case propagation.B3Multi:
+		withBaggage = true
 	}
 	if len(fs) > 1 && fs[1] == propagation.Baggage {
 		withBaggage = true
 	}
+	ownBaggage := fs[0] != propagation.TraceContext
 	if withBaggage && len(sc.Baggage) > 0 {
 		want.Baggage = map[string]string{}
 		for k, v := range sc.Baggage {
-			if fs[0] == propagation.Jaeger || fs[0] == propagation.OTTrace {
+			if ownBaggage {
 				if len(fs) == 1 || fs[1] != propagation.Baggage {
 					k = strings.ToLower(k) // header names lose their case
 				}
 			}
 			want.Baggage[k] = v
 		}
-		if (fs[0] == propagation.Jaeger || fs[0] == propagation.OTTrace) && len(fs) > 1 {
+		if ownBaggage && len(fs) > 1 {
 			// Both carry the item: the format listed first wins, under
 			// its lower-cased key; the W3C header adds the original key.
 			for k, v := range sc.Baggage {

@@ -14,6 +14,7 @@ const (
 	hB3ParentSpanID = "x-b3-parentspanid"
 	hB3Sampled      = "x-b3-sampled"
 	hB3Flags        = "x-b3-flags"
+	hB3Baggage      = "baggage-"
 	hUberTraceID    = "uber-trace-id"
 	hUberctxPrefix  = "uberctx-"
 	hOTPrefix       = "ot-tracer-"
@@ -50,6 +51,7 @@ type headers struct {
 	baggage      string // W3C; several are joined with commas
 	b3           string
 	b3m          [5]string
+	b3Baggage    map[string]string // raw values
 	uber         string
 	uberctx      map[string]string // raw values
 	ot           [3]string
@@ -76,9 +78,16 @@ func (h *headers) add(k, v string) error {
 			h.tracestate = join(h.tracestate, v)
 		}
 	case 'b':
-		if len(k) == 2 && k[1] == '3' && h.wants(B3) {
-			first(&h.b3, v)
-		} else if h.wants(Baggage) && strings.EqualFold(k, hBaggage) {
+		switch {
+		case len(k) == 2 && k[1] == '3':
+			if h.wants(B3) {
+				first(&h.b3, v)
+			}
+		case len(k) > len(hB3Baggage) && hasPrefixFold(k, hB3Baggage):
+			if h.wants(B3) || h.wants(B3Multi) {
+				h.b3Baggage = put(h.b3Baggage, strings.ToLower(k[len(hB3Baggage):]), v)
+			}
+		case h.wants(Baggage) && strings.EqualFold(k, hBaggage):
 			h.baggage = join(h.baggage, v)
 		}
 	case 'x':

@@ -23,10 +23,11 @@ func TestTextMapPropagatorInject(t *testing.T) {
 	h := http.Header{}
 	p.Inject(ctx, otelprop.HeaderCarrier(h))
 	want := http.Header{
-		"X-B3-Traceid": {"0af7651916cd43dd8448eb211c80319c"},
-		"X-B3-Spanid":  {"b7ad6b7169203331"},
-		"X-B3-Sampled": {"1"},
-		"Baggage":      {"tenant=a%20b"},
+		"X-B3-Traceid":   {"0af7651916cd43dd8448eb211c80319c"},
+		"X-B3-Spanid":    {"b7ad6b7169203331"},
+		"X-B3-Sampled":   {"1"},
+		"Baggage-Tenant": {"a%20b"},
+		"Baggage":        {"tenant=a%20b"},
 	}
 	if !equalHeaders(h, want) {
 		t.Fatalf("wrote %v, want %v", h, want)

@@ -1,6 +1,11 @@
 package propagation
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
 	"github.com/opentracing/opentracing-go"
 )
 
@@ -35,13 +40,26 @@ func Wrap(tr opentracing.Tracer, conv Converter, fs Formats) opentracing.Tracer 
 	if tr == nil || conv == nil || len(fs) == 0 {
 		return tr
 	}
-	return &wrapped{Tracer: tr, conv: conv, fs: fs}
+	return &wrapped{Tracer: tr, conv: conv, fs: fs, inject: fs}
+}
+
+// Native returns a tracer that is tr, except that the package does all of
+// its propagation, for a backend whose native formats are the package's:
+// Inject writes the formats of inject, Extract reads those of extract (as
+// [Formats.Extract] does), the Binary format carries the same entries as
+// one JSON object, and other formats give
+// opentracing.ErrUnsupportedFormat: tr's Inject and Extract are never
+// called. Its Unwrap method returns tr.
+func Native(tr opentracing.Tracer, conv Converter, inject, extract Formats) opentracing.Tracer {
+	return &wrapped{Tracer: tr, conv: conv, fs: extract, inject: inject, native: true}
 }
 
 type wrapped struct {
 	opentracing.Tracer // StartSpan, and the formats fs does not cover
 	conv               Converter
-	fs                 Formats
+	fs                 Formats // read by Extract
+	inject             Formats // written by Inject
+	native             bool    // every format by the package (Native)
 }
 
 // Unwrap returns the tracer Wrap was given.
@@ -49,7 +67,21 @@ func (w *wrapped) Unwrap() opentracing.Tracer { return w.Tracer }
 
 // Inject implements opentracing.Tracer.
 func (w *wrapped) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
+	if w.native && format == opentracing.Binary {
+		out, ok := carrier.(io.Writer)
+		if !ok || out == nil {
+			return opentracing.ErrInvalidCarrier
+		}
+		m := opentracing.TextMapCarrier{}
+		if err := w.Inject(sc, opentracing.TextMap, m); err != nil {
+			return err
+		}
+		return json.NewEncoder(out).Encode(map[string]string(m))
+	}
 	if !textFormat(format) {
+		if w.native {
+			return opentracing.ErrUnsupportedFormat
+		}
 		return w.Tracer.Inject(sc, format, carrier)
 	}
 	tw, ok := carrier.(opentracing.TextMapWriter)
@@ -60,12 +92,29 @@ func (w *wrapped) Inject(sc opentracing.SpanContext, format, carrier interface{}
 	if !ok {
 		return opentracing.ErrInvalidSpanContext
 	}
-	return w.fs.Inject(n, tw)
+	return w.inject.Inject(n, tw)
 }
 
 // Extract implements opentracing.Tracer.
 func (w *wrapped) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
+	if w.native && format == opentracing.Binary {
+		in, ok := carrier.(io.Reader)
+		if !ok || in == nil {
+			return nil, opentracing.ErrInvalidCarrier
+		}
+		var m map[string]string
+		if err := json.NewDecoder(in).Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, opentracing.ErrSpanContextNotFound
+			}
+			return nil, fmt.Errorf("%w: %w", opentracing.ErrSpanContextCorrupted, err)
+		}
+		return w.Extract(opentracing.TextMap, opentracing.TextMapCarrier(m))
+	}
 	if !textFormat(format) {
+		if w.native {
+			return nil, opentracing.ErrUnsupportedFormat
+		}
 		return w.Tracer.Extract(format, carrier)
 	}
 	tr, ok := carrier.(opentracing.TextMapReader)

@@ -316,20 +316,7 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 	for _, o := range opts {
 		o.Apply(&so)
 	}
-	first := -1 // the parent's index in so.References
-	for i, ref := range so.References {
-		if _, ok := ref.ReferencedContext.(otelContext); !ok {
-			continue
-		}
-		if ref.Type == opentracing.ChildOfRef {
-			first = i
-			break
-		}
-		if first < 0 && ref.Type == opentracing.FollowsFromRef {
-			first = i
-		}
-	}
-	if first >= 0 {
+	if first := lightspan.Reference[otelContext](so.References); first >= 0 {
 		parent := so.References[first].ReferencedContext.(otelContext)
 		if !st.Plain && t.decide.unsampled(parent, true) {
 			return t.startLight(parent, true)

@@ -1,11 +1,10 @@
 package zipkin
 
 import (
-	"math/rand/v2"
-
 	zipkingo "github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/sampling"
 )
 
@@ -32,20 +31,12 @@ func newSampler(rate *float64) zipkingo.Sampler {
 }
 
 // idGenerator makes 128-bit trace ids and 64-bit span ids, never zero,
-// from math/rand/v2's per-goroutine generator: no lock on the hot path,
+// from math/rand/v2's per-goroutine generator (lightspan.NewID): no lock on the hot path,
 // unlike zipkin-go's generators, which share one mutex.
 type idGenerator struct{}
 
 func (idGenerator) TraceID() model.TraceID {
-	return model.TraceID{High: nonZero(), Low: nonZero()}
+	return model.TraceID{High: lightspan.NewID(), Low: lightspan.NewID()}
 }
 
-func (idGenerator) SpanID(model.TraceID) model.ID { return model.ID(nonZero()) }
-
-func nonZero() uint64 {
-	for {
-		if v := rand.Uint64(); v != 0 {
-			return v
-		}
-	}
-}
+func (idGenerator) SpanID(model.TraceID) model.ID { return model.ID(lightspan.NewID()) }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
+	stdlog "log"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,10 +19,17 @@ import (
 	"github.com/openzipkin/zipkin-go/reporter"
 	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/log"
+	zipkintracer "github.com/openzipkin-contrib/zipkin-go-opentracing"
+
 	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/reach"
+	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -29,92 +38,6 @@ import (
 const Name = "zipkin"
 
 func init() { tracer.Register(Name, Open) }
-
-// The settings this backend reads through tracer.Config.Get.
-const (
-	// EnvEndpoint is the collector's span endpoint, an http or https URL
-	// taking Zipkin's JSON v2 format. Default [DefaultEndpoint].
-	EnvEndpoint = "ZIPKIN_ENDPOINT"
-	// EnvTimeout bounds each request to the collector: a Go duration.
-	// Default [DefaultTimeout].
-	EnvTimeout = "ZIPKIN_TIMEOUT"
-	// EnvBatchInterval is the longest a finished span waits before it is
-	// sent: a Go duration. Default [DefaultBatchInterval].
-	EnvBatchInterval = "ZIPKIN_BATCH_INTERVAL"
-	// EnvEncoding selects how spans are encoded: json (the default) or
-	// proto3.
-	EnvEncoding = "ZIPKIN_ENCODING"
-)
-
-// The span encodings of Zipkin's v2 API, as ZIPKIN_ENCODING names them.
-const (
-	// EncodingJSON is JSON v2 (Content-Type application/json), which
-	// every Zipkin-compatible collector takes.
-	EncodingJSON = "json"
-	// EncodingProto3 is Zipkin's proto3 ListOfSpans (Content-Type
-	// application/x-protobuf), taken by Zipkin 2.8 and later, Jaeger's
-	// Zipkin receiver and the OpenTelemetry Collector's: cheaper to encode
-	// and to decode.
-	EncodingProto3 = "proto3"
-)
-
-// Defaults for the zero values of [Options].
-const (
-	DefaultEndpoint      = "http://localhost:9411/api/v2/spans"
-	DefaultTimeout       = 5 * time.Second
-	DefaultBatchInterval = time.Second
-)
-
-// Options configure the backend. The zero value reports to
-// [DefaultEndpoint] with the default timeout and batch interval.
-type Options struct {
-	// Endpoint is the collector's span endpoint (JSON v2 over HTTP), such
-	// as http://zipkin:9411/api/v2/spans. User information in it is sent
-	// as basic authentication. Empty means [DefaultEndpoint].
-	Endpoint string
-
-	// Timeout bounds each request to the collector. Zero means
-	// [DefaultTimeout].
-	Timeout time.Duration
-
-	// BatchInterval is the longest a finished span waits before it is
-	// sent; a batch of 100 spans is sent at once. Zero means
-	// [DefaultBatchInterval].
-	BatchInterval time.Duration
-
-	// Encoding is [EncodingJSON] or [EncodingProto3]. Empty means JSON.
-	Encoding string
-
-	// Logger receives the reporter's complaints: failed requests and spans
-	// dropped because more than 1000 were waiting. Nil means standard
-	// error. The endpoint's user information and query string never
-	// appear in them.
-	Logger *log.Logger
-}
-
-// OptionsFromConfig reads the ZIPKIN_* settings from cfg. An invalid
-// setting gives an error naming it, its value (with any user information
-// and query string left out) and what is accepted; it wraps
-// tracer.ErrInvalidConfig.
-func OptionsFromConfig(cfg tracer.Config) (Options, error) {
-	var (
-		opts Options
-		err  error
-	)
-	if opts.Endpoint, err = envconf.URL(cfg.Get, EnvEndpoint, DefaultEndpoint); err != nil {
-		return Options{}, err
-	}
-	if opts.Timeout, err = envconf.Duration(cfg.Get, EnvTimeout, DefaultTimeout); err != nil {
-		return Options{}, err
-	}
-	if opts.BatchInterval, err = envconf.Duration(cfg.Get, EnvBatchInterval, DefaultBatchInterval); err != nil {
-		return Options{}, err
-	}
-	if opts.Encoding, err = envconf.OneOf(cfg.Get, EnvEncoding, EncodingJSON, EncodingJSON, EncodingProto3); err != nil {
-		return Options{}, err
-	}
-	return opts, nil
-}
 
 // Open builds the backend from cfg and its ZIPKIN_* settings. It is the
 // function registered under [Name].
@@ -161,7 +84,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	queue := spanstats.QueueSize(cfg, 0)
 	logger := opts.Logger
 	if logger == nil {
-		logger = log.New(os.Stderr, "polytrace zipkin: ", log.LstdFlags)
+		logger = stdlog.New(os.Stderr, "polytrace zipkin: ", stdlog.LstdFlags)
 	}
 	stats := &spanstats.Counters{}
 	batch := new(atomic.Int64)
@@ -254,7 +177,7 @@ func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Contex
 		statsFn = func() tracer.Stats { return merge(src.Stats(), stats.Stats(), closed.Load()) }
 	}
 	return &tracer.Instance{
-		Tracer:    &otTracer{ztr: ztr, stats: stats, decide: newDecider(cfg.SampleRate, sampler)},
+		Tracer:    newTracer(ztr, stats, cfg.SampleRate, sampler),
 		Converter: converter{},
 		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
 			err := closeFn(ctx, guard)
@@ -289,13 +212,263 @@ func merge(rep, own tracer.Stats, closed bool) tracer.Stats {
 	return s
 }
 
-// positive returns d, or def when d is zero, refusing negative durations.
-func positive(name string, d, def time.Duration) (time.Duration, error) {
-	switch {
-	case d == 0:
-		return def, nil
-	case d < 0:
-		return 0, fmt.Errorf("zipkin: %w", envconf.Invalid(name, d.String(), "a positive duration, or zero for the default"))
+// otTracer is the opentracing.Tracer the backend hands out:
+// zipkin-go-opentracing's tracer over a zipkin-go tracer, which starts,
+// tags and reports every recorded span, plus what that library lacks:
+//
+//   - the parent chosen as every backend chooses it (the first ChildOf
+//     reference, else the first FollowsFrom one; the library takes only
+//     the first reference);
+//   - baggage, inherited from every reference and carried on the wire;
+//   - light spans for traces that are not sampled (the library would
+//     build and discard a span);
+//   - B3 propagation through package propagation, with baggage, the
+//     Binary format, and the error values OpenTracing specifies for bad
+//     carriers and corrupt headers;
+//   - LogKV as one record with one timestamp, so that readers can group
+//     its fields back (the library stamps each field separately).
+type otTracer struct {
+	vendor opentracing.Tracer // zipkintracer.Wrap
+	native opentracing.Tracer // Inject and Extract
+	light  lightspan.Backend[*spanContext]
+	stats  *spanstats.Counters // counts recorded spans started
+
+	sample        zipkingo.Sampler // of new traces and undecided parents
+	always, never bool             // a rate of 1 (or none), or 0
+}
+
+var (
+	_ opentracing.Tracer      = (*otTracer)(nil)
+	_ opentracing.Span        = (*otSpan)(nil)
+	_ opentracing.SpanContext = (*spanContext)(nil)
+)
+
+// nativeInject and nativeExtract are the backend's formats: B3 multi
+// headers with baggage-* entries, as jaeger-client-go's and Brave's B3
+// propagation write them; the single b3 header is read too, and wins
+// when both are valid.
+var (
+	nativeInject  = propagation.Formats{propagation.B3Multi}
+	nativeExtract = propagation.Formats{propagation.B3, propagation.B3Multi}
+)
+
+func newTracer(ztr *zipkingo.Tracer, stats *spanstats.Counters, rate *float64, sample zipkingo.Sampler) *otTracer {
+	t := &otTracer{
+		vendor: zipkintracer.Wrap(ztr),
+		stats:  stats,
+		sample: sample,
+		always: rate == nil || *rate == 1,
+		never:  rate != nil && *rate == 0,
 	}
-	return d, nil
+	t.native = propagation.Native(t, converter{}, nativeInject, nativeExtract)
+	t.light = lightspan.Backend[*spanContext]{Tracer: t, WithBaggageItem: (*spanContext).with}
+	return t
+}
+
+// spanContext is the span context of the backend's spans. It is never
+// changed once shared: setting baggage makes a new one.
+type spanContext struct {
+	zipkin  model.SpanContext
+	baggage map[string]string
+}
+
+// ForeachBaggageItem implements opentracing.SpanContext.
+func (c *spanContext) ForeachBaggageItem(handler func(k, v string) bool) {
+	for k, v := range c.baggage {
+		if !handler(k, v) {
+			return
+		}
+	}
+}
+
+func (c *spanContext) with(key, value string) *spanContext {
+	baggage := make(map[string]string, len(c.baggage)+1)
+	maps.Copy(baggage, c.baggage)
+	baggage[key] = value
+	return &spanContext{zipkin: c.zipkin, baggage: baggage}
+}
+
+// sampled tells whether a span with parent (nil: a new trace, whose trace
+// id would be root) is sampled, as zipkin-go would decide.
+func (t *otTracer) sampled(parent *spanContext, root uint64) bool {
+	if parent == nil || parent.zipkin.TraceID.Empty() && parent.zipkin.Sampled == nil && !parent.zipkin.Debug {
+		return !t.never && (t.always || t.sample(root))
+	}
+	p := parent.zipkin
+	switch {
+	case p.Debug:
+		return true
+	case p.Sampled != nil:
+		return *p.Sampled
+	}
+	return t.sample(p.TraceID.Low)
+}
+
+// StartSpan implements opentracing.Tracer.
+func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	var parent *spanContext
+	if st := lightspan.Parent[*spanContext](opts); st.Plain {
+		if !st.HasParent || st.Parent == nil {
+			st.Parent = nil
+		}
+		if s, ok := t.startLight(st.Parent); ok {
+			return s
+		}
+	}
+	var so opentracing.StartSpanOptions
+	for _, o := range opts {
+		o.Apply(&so)
+	}
+	var baggage map[string]string
+	for _, ref := range so.References {
+		if c, ok := ref.ReferencedContext.(*spanContext); ok && c != nil && len(c.baggage) > 0 {
+			if baggage == nil {
+				baggage = make(map[string]string, len(c.baggage))
+			}
+			maps.Copy(baggage, c.baggage)
+		}
+	}
+	if i := lightspan.Reference[*spanContext](so.References); i >= 0 {
+		parent = so.References[i].ReferencedContext.(*spanContext)
+	}
+	if parent != nil {
+		if s, ok := t.startLight(parent); ok {
+			return s
+		}
+	}
+	// zipkin-go-opentracing takes the first reference as the parent.
+	// A new trace decided here goes to zipkin-go decided, as a parent
+	// with no ids, so that the decision is not taken again on other ids.
+	so.References = nil
+	switch {
+	case parent != nil:
+		so.References = []opentracing.SpanReference{opentracing.ChildOf(zipkintracer.SpanContext(parent.zipkin))}
+	case !t.always:
+		so.References = []opentracing.SpanReference{sampledRoot}
+	}
+	span := t.vendor.StartSpan(operationName, startOptions(so))
+	zc := model.SpanContext(span.Context().(zipkintracer.SpanContext))
+	if zc.Debug || zc.Sampled == nil || *zc.Sampled {
+		t.stats.Started(1)
+	}
+	s := &otSpan{Span: span, tracer: t, first: spanContext{zipkin: zc, baggage: baggage}}
+	s.ctx.Store(&s.first)
+	return s
+}
+
+// sampledRoot, as a parent, makes zipkin-go start a new trace already
+// decided as sampled.
+var sampledRoot = func() opentracing.SpanReference {
+	yes := true
+	return opentracing.ChildOf(zipkintracer.SpanContext{Sampled: &yes})
+}()
+
+// startLight returns a light span for a child of parent (nil: a new
+// trace) when its trace is not sampled: the context zipkin-go would give
+// it, with the parent's baggage.
+func (t *otTracer) startLight(parent *spanContext) (opentracing.Span, bool) {
+	c := &spanContext{}
+	if parent == nil || parent.zipkin.TraceID.Empty() {
+		c.zipkin.TraceID = idGenerator{}.TraceID()
+	} else {
+		c.zipkin.TraceID = parent.zipkin.TraceID
+		id := parent.zipkin.ID
+		c.zipkin.ParentID = &id
+		c.baggage = parent.baggage // never changed: shared
+	}
+	if t.sampled(parent, c.zipkin.TraceID.Low) {
+		return nil, false
+	}
+	no := false
+	c.zipkin.Sampled = &no
+	c.zipkin.ID = idGenerator{}.SpanID(c.zipkin.TraceID)
+	return lightspan.New(&t.light, c, "", nil, time.Time{}), true
+}
+
+// startOptions hands already-applied options to the vendor's tracer.
+type startOptions opentracing.StartSpanOptions
+
+func (o startOptions) Apply(so *opentracing.StartSpanOptions) { *so = opentracing.StartSpanOptions(o) }
+
+// Inject implements opentracing.Tracer: B3 multi headers (x-b3-traceid,
+// x-b3-spanid, x-b3-parentspanid, x-b3-sampled or x-b3-flags) and one
+// baggage-KEY entry per baggage item. Binary writes the same entries as
+// one JSON object.
+func (t *otTracer) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
+	return t.native.Inject(sc, format, carrier)
+}
+
+// Extract implements opentracing.Tracer, reading the single b3 header,
+// else B3 multi headers, with the baggage-* entries.
+func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
+	return t.native.Extract(format, carrier)
+}
+
+// otSpan is a span of zipkin-go-opentracing with the backend's context
+// (its ids plus baggage) and tracer.
+type otSpan struct {
+	opentracing.Span // the vendor's
+	tracer           *otTracer
+
+	mu    sync.Mutex // serializes baggage writers; readers use ctx alone
+	ctx   atomic.Pointer[spanContext]
+	first spanContext
+}
+
+func (s *otSpan) Context() opentracing.SpanContext { return s.ctx.Load() }
+
+func (s *otSpan) Tracer() opentracing.Tracer { return s.tracer }
+
+func (s *otSpan) SetBaggageItem(key, value string) opentracing.Span {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ctx.Store(s.ctx.Load().with(key, value))
+	return s
+}
+
+func (s *otSpan) BaggageItem(key string) string { return s.ctx.Load().baggage[key] }
+
+func (s *otSpan) SetOperationName(name string) opentracing.Span {
+	s.Span.SetOperationName(name)
+	return s
+}
+
+func (s *otSpan) SetTag(key string, value interface{}) opentracing.Span {
+	s.Span.SetTag(key, value)
+	return s
+}
+
+// LogKV logs the pairs as one record, as LogFields does: each field one
+// annotation "key:value", all with one timestamp. Pairs that do not make
+// fields are logged as an error field.
+func (s *otSpan) LogKV(alternatingKeyValues ...interface{}) {
+	fields, err := log.InterleavedKVToFields(alternatingKeyValues...)
+	if err != nil {
+		s.Span.LogFields(log.Error(err), log.String("function", "LogKV"))
+		return
+	}
+	s.Span.LogFields(fields...)
+}
+
+// LogEvent is deprecated in OpenTracing; it logs the field event.
+func (s *otSpan) LogEvent(event string) { s.Span.LogFields(log.String("event", event)) }
+
+// LogEventWithPayload is deprecated in OpenTracing; it logs the fields
+// event and payload. (zipkin-go-opentracing writes "event:payload" with
+// fmt's %s, giving "event:%!s(<nil>)" for LogEvent.)
+func (s *otSpan) LogEventWithPayload(event string, payload interface{}) {
+	s.Span.LogFields(log.String("event", event), log.Object("payload", payload))
+}
+
+// Log is deprecated in OpenTracing; it logs the fields of
+// LogData.ToLogRecord, stamped now.
+func (s *otSpan) Log(data opentracing.LogData) { s.Span.LogFields(data.ToLogRecord().Fields...) }
+
+func init() { sampling.Register(recorded) }
+
+// recorded is this backend's sampling.Func: its spans are recorded unless
+// light (lightspan answers for those).
+func recorded(s opentracing.Span) (rec, known bool) {
+	_, ok := s.(*otSpan)
+	return ok, ok
 }

@@ -418,7 +418,6 @@ func TestUpstreamSamplingDecision(t *testing.T) {
 		{"debug upstream, rate 0", 0, http.Header{"X-B3-Traceid": {"463ac35c9f6413ad"}, "X-B3-Spanid": {"a2fb4a1d1a96d312"}, "X-B3-Flags": {"1"}}, 1},
 		{"not sampled upstream, rate 1", 1, http.Header{"X-B3-Traceid": {"463ac35c9f6413ad"}, "X-B3-Spanid": {"a2fb4a1d1a96d312"}, "X-B3-Sampled": {"0"}}, 0},
 		{"single header not sampled, rate 1", 1, http.Header{"B3": {"463ac35c9f6413ad-a2fb4a1d1a96d312-0"}}, 0},
-		{"decision only, rate 1", 1, http.Header{"B3": {"0"}}, 0},
 		{"no decision upstream, rate 1", 1, http.Header{"X-B3-Traceid": {"463ac35c9f6413ad"}, "X-B3-Spanid": {"a2fb4a1d1a96d312"}}, 1},
 	}
 	for _, tt := range tests {
@@ -478,12 +477,12 @@ func TestInjectB3Multi(t *testing.T) {
 		t.Errorf("extracted baggage %v, want tenant=a b/c", b)
 	}
 
-	// TextMap keeps the lower-case names and leaves values as they are.
+	// TextMap keeps the lower-case names; values are percent-encoded too.
 	tm := opentracing.TextMapCarrier{}
 	if err := inst.Tracer.Inject(child.Context(), opentracing.TextMap, tm); err != nil {
 		t.Fatal(err)
 	}
-	if tm["x-b3-traceid"] != cc.TraceID.String() || tm["baggage-tenant"] != "a b/c" || len(tm) != 5 {
+	if tm["x-b3-traceid"] != cc.TraceID.String() || tm["baggage-tenant"] != "a%20b%2Fc" || len(tm) != 5 {
 		t.Errorf("text map %v", tm)
 	}
 }
@@ -529,6 +528,7 @@ func TestExtract(t *testing.T) {
 			wantTrace: trace, wantSpan: span, wantBag: map[string]string{"user-id": "42", "tier": "gold!"}},
 		{name: "nothing", give: http.Header{}, wantErr: opentracing.ErrSpanContextNotFound},
 		{name: "other tracers only", give: http.Header{"Uber-Trace-Id": {"1:2:0:1"}, "Baggage-X": {"1"}}, wantErr: opentracing.ErrSpanContextNotFound},
+		{name: "decision only", give: http.Header{"B3": {"0"}}, wantErr: opentracing.ErrSpanContextNotFound},
 		{name: "bad single alone", give: http.Header{"B3": {"-"}}, wantErr: opentracing.ErrSpanContextCorrupted},
 		{name: "trace id alone", give: http.Header{"X-B3-Traceid": {trace}}, wantErr: opentracing.ErrSpanContextCorrupted},
 		{name: "bad hex", give: http.Header{"X-B3-Traceid": {"xyz"}, "X-B3-Spanid": {span}}, wantErr: opentracing.ErrSpanContextCorrupted},

@@ -73,6 +73,26 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 	return st
 }
 
+// Reference returns the index in refs of the parent every backend
+// chooses: the first ChildOf reference to a context of type C, else the
+// first FollowsFrom one; -1 when there is none. It is [Parent] for
+// options already applied.
+func Reference[C opentracing.SpanContext](refs []opentracing.SpanReference) int {
+	found := -1
+	for i, ref := range refs {
+		if _, ok := ref.ReferencedContext.(C); !ok {
+			continue
+		}
+		if ref.Type == opentracing.ChildOfRef {
+			return i
+		}
+		if found < 0 && ref.Type == opentracing.FollowsFromRef {
+			found = i
+		}
+	}
+	return found
+}
+
 // Backend is what a light span needs of the backend that made it.
 type Backend[C opentracing.SpanContext] struct {
 	// Tracer is what the span's Tracer method returns.
