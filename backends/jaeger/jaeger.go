@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/opentracing/opentracing-go"
 	jaegerclient "github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/rpcmetrics"
 	"github.com/uber/jaeger-lib/metrics"
 
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
@@ -114,14 +116,10 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	// by ctx's deadline; at that moment the outstanding collector and
 	// sampling requests are abandoned, so the drain ends promptly in the
 	// background instead of waiting out HTTP timeouts batch by batch.
-	ot := &otTracer{client: tr.(*jaegerclient.Tracer), traceID128: o.TraceID128Bit}
-	if o.Metrics == nil && !o.RPCMetrics {
-		// The unsampled path (unsampled.go) skips the client's metrics
-		// and observers, which count every span: with metrics asked
-		// for, every span goes to the client.
-		ot.light = true
-		ot.neverRoot, ot.finalDecisions = decidesFinally(sampler)
-	}
+	// The light path skips the client's metrics and observers, which
+	// count every span: with metrics asked for, every span goes to the
+	// client.
+	ot := newTracer(tr.(*jaegerclient.Tracer), o.Metrics == nil && !o.RPCMetrics, o.TraceID128Bit, cfg.SampleRate, o)
 	return &tracer.Instance{
 		Tracer:    ot,
 		Converter: converter{tr: tr},
@@ -143,19 +141,6 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		Stats: stats.Stats,
 		Ping:  pinger(o),
 	}, nil
-}
-
-// decidesFinally tells, of a sampler newSampler built, whether it samples
-// no new trace, and whether all its decisions are final (all but the
-// remote sampler's, which an operation name may still change).
-func decidesFinally(s jaegerclient.Sampler) (neverRoot, final bool) {
-	switch s := s.(type) {
-	case *jaegerclient.ConstSampler:
-		return !s.Decision, true
-	case *jaegerclient.ProbabilisticSampler, *jaegerclient.RateLimitingSampler:
-		return false, true
-	}
-	return false, false
 }
 
 // newSampler builds the sampler the precedence rules choose: the portable
@@ -200,4 +185,125 @@ func newSampler(service string, rate *float64, o Options, m *jaegerclient.Metric
 	default:
 		return jaegerclient.NewConstSampler(true), nil
 	}
+}
+
+// otTracer is the tracer the backend hands out: jaeger-client-go's, which
+// starts every recorded span, plus light spans for traces known not to be
+// sampled. The client would build such a span in full (a Span with its
+// lock, tags, references and observer) only to drop it when finished; the
+// light span carries the context the client would give it (a new trace, or
+// the parent's trace id with the parent span as parent; the parent's
+// baggage) and drops tags and logs, as the client drops them from an
+// unsampled span whose decision is final.
+//
+// A trace is known not to be sampled when:
+//
+//   - the span has no parent and the sampler samples no new trace (sample
+//     rate 0, or JAEGER_SAMPLER_TYPE=const with JAEGER_SAMPLER_PARAM=0);
+//   - its parent, a valid jaeger-client-go span context, is neither
+//     sampled nor debug, and its decision cannot change: it is final, or
+//     the sampler is one whose decisions always are (all but remote), so
+//     that an unsampled context is the sampler's last word or came from
+//     another process (Extract).
+//
+// Only spans started with plain opentracing options take this path; the
+// client's own options (SelfRef) go to the client. Setting
+// sampling.priority to a positive value on a light span samples it as the
+// client would (debug, unless the client was told otherwise): it is then
+// started in the client with the same start time, options and parent, and
+// every later call goes to it. It gets new ids, which matters only to
+// children started and contexts injected before that moment (they stay
+// unsampled).
+type otTracer struct {
+	client *jaegerclient.Tracer
+	light  *lightspan.Backend[jaegerclient.SpanContext] // nil: no light spans
+
+	neverRoot      bool // the sampler samples no new trace
+	finalDecisions bool // every decision of the sampler is final
+	traceID128     bool // new traces get 128-bit ids (JAEGER_TRACEID_128BIT)
+}
+
+var _ opentracing.Tracer = (*otTracer)(nil)
+
+// newTracer wraps client. What the sampler decides is known from the
+// settings newSampler builds it from: the portable rate, else the
+// JAEGER_SAMPLER_* settings.
+func newTracer(client *jaegerclient.Tracer, light, traceID128 bool, rate *float64, o Options) *otTracer {
+	t := &otTracer{client: client, traceID128: traceID128}
+	switch {
+	case !light:
+		return t
+	case rate != nil:
+		t.neverRoot, t.finalDecisions = *rate == 0, true
+	case o.SamplerType == SamplerConst:
+		t.neverRoot, t.finalDecisions = o.SamplerParam == 0, true
+	case o.SamplerType == SamplerProbabilistic, o.SamplerType == SamplerRateLimiting, o.SamplerType == "":
+		t.finalDecisions = true
+	}
+	t.light = &lightspan.Backend[jaegerclient.SpanContext]{
+		Tracer:          t,
+		WithBaggageItem: jaegerclient.SpanContext.WithBaggageItem,
+		Record: func(name string, opts []opentracing.StartSpanOption, start time.Time) opentracing.Span {
+			all := make([]opentracing.StartSpanOption, 0, len(opts)+1)
+			all = append(all, opts...)
+			return client.StartSpan(name, append(all, opentracing.StartTime(start))...)
+		},
+	}
+	return t
+}
+
+// Unwrap returns the jaeger-client-go tracer, for code that needs its own
+// features (its sampler, its tags).
+func (t *otTracer) Unwrap() opentracing.Tracer { return t.client }
+
+// Inject implements opentracing.Tracer: jaeger-client-go's Inject.
+func (t *otTracer) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
+	return t.client.Inject(sc, format, carrier)
+}
+
+// Extract implements opentracing.Tracer: jaeger-client-go's Extract.
+func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
+	return t.client.Extract(format, carrier)
+}
+
+// StartSpan implements opentracing.Tracer.
+func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	if t.light != nil {
+		if st := lightspan.Parent[jaegerclient.SpanContext](opts); st.Plain && t.unsampled(st) {
+			return lightspan.New(t.light, t.lightContext(st), operationName, opts, st.Time)
+		}
+	}
+	return t.client.StartSpan(operationName, opts...)
+}
+
+// unsampled reports whether the span is known not to be sampled. A parent
+// that is not valid (empty, or a debug id or baggage alone) goes to the
+// client, which may make a debug trace of it.
+func (t *otTracer) unsampled(st lightspan.Start[jaegerclient.SpanContext]) bool {
+	if !st.HasParent {
+		return t.neverRoot
+	}
+	p := st.Parent
+	return p.IsValid() && (t.finalDecisions || p.IsSamplingFinalized()) && !p.IsSampled() && !p.IsDebug()
+}
+
+// lightContext is the context the client would give the span: a root's
+// span id is its trace id's low half, as the client makes it.
+func (t *otTracer) lightContext(st lightspan.Start[jaegerclient.SpanContext]) jaegerclient.SpanContext {
+	if !st.HasParent {
+		id := jaegerclient.TraceID{Low: lightspan.NewID()}
+		if t.traceID128 {
+			id.High = lightspan.NewID()
+		}
+		return jaegerclient.NewSpanContext(id, jaegerclient.SpanID(id.Low), 0, false, nil)
+	}
+	var baggage map[string]string
+	st.Parent.ForeachBaggageItem(func(k, v string) bool {
+		if baggage == nil {
+			baggage = make(map[string]string)
+		}
+		baggage[k] = v
+		return true
+	})
+	return jaegerclient.NewSpanContext(st.Parent.TraceID(), jaegerclient.SpanID(lightspan.NewID()), st.Parent.SpanID(), false, baggage)
 }

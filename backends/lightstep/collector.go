@@ -13,7 +13,6 @@ import (
 
 	"github.com/lightstep/lightstep-tracer-common/golang/gogo/collectorpb"
 	lsgo "github.com/lightstep/lightstep-tracer-go"
-	"github.com/opentracing/opentracing-go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
@@ -282,65 +281,4 @@ func (c *grpcCollector) close() {
 	if cc != nil {
 		_ = cc.Close()
 	}
-}
-
-// startCounter counts the sampled spans a lightstep tracer starts.
-type startCounter struct {
-	lsgo.Tracer
-	stats *spanstats.Counters
-}
-
-var _ lsgo.Tracer = (*startCounter)(nil)
-
-// StartSpan implements opentracing.Tracer. Whether the span is sampled is
-// read from opts when the client's reading of them is known (see
-// startFlag): asking the span would copy its context into an interface,
-// one allocation for every span started.
-func (s *startCounter) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
-	span := s.Tracer.StartSpan(operationName, opts...)
-	flag, known := startFlag(opts)
-	if !known {
-		sc, ok := span.Context().(lsgo.SpanContext)
-		if !ok {
-			return span
-		}
-		flag = sc.Sampled
-	}
-	if flag != "false" {
-		s.stats.Started(1)
-	}
-	return span
-}
-
-// startFlag returns the Sampled flag lightstep-tracer-go v0.26.0 gives a
-// span started with opts (newSpan): that of the first ChildOf or
-// FollowsFrom reference to a non-nil context, when this context is a
-// lightstep.SpanContext, else that of the last lightstep.SetSampled. known
-// is false when an option is of a kind whose effect it cannot tell (a
-// custom option may add references).
-func startFlag(opts []opentracing.StartSpanOption) (flag string, known bool) {
-	refSeen, fromParent := false, false
-	for _, o := range opts {
-		switch o := o.(type) {
-		case opentracing.Tag, opentracing.Tags, opentracing.StartTime,
-			lsgo.SetTraceID, lsgo.SetSpanID, lsgo.SetParentSpanID:
-		case lsgo.SetSampled:
-			if !fromParent {
-				flag = string(o)
-			}
-		case opentracing.SpanReference:
-			// A nil context is not added to the references at all.
-			if refSeen || o.ReferencedContext == nil ||
-				(o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef) {
-				continue
-			}
-			refSeen = true
-			if sc, ok := o.ReferencedContext.(lsgo.SpanContext); ok {
-				flag, fromParent = sc.Sampled, true
-			}
-		default:
-			return "", false
-		}
-	}
-	return flag, true
 }

@@ -153,9 +153,9 @@ func TestStartCounterMatchesClient(t *testing.T) {
 		{"unknown option sampled", opts{otherOption{opentracing.ChildOf(yes)}, lsgo.SetSampled("false")}},
 	}
 	inst := offline(t, nil, nil)
-	sc, ok := inst.Tracer.(*startCounter)
+	sc, ok := inst.Tracer.(*otTracer)
 	if !ok {
-		t.Fatalf("tracer is %T, want a *startCounter", inst.Tracer)
+		t.Fatalf("tracer is %T, want an *otTracer", inst.Tracer)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,9 +177,9 @@ func TestStartCounterMatchesClient(t *testing.T) {
 // options the Gin middleware passes.
 func TestStartCounterAllocatesNothing(t *testing.T) {
 	inst := offline(t, nil, nil)
-	sc, ok := inst.Tracer.(*startCounter)
+	sc, ok := inst.Tracer.(*otTracer)
 	if !ok {
-		t.Fatalf("tracer is %T, want a *startCounter", inst.Tracer)
+		t.Fatalf("tracer is %T, want an *otTracer", inst.Tracer)
 	}
 	parent := lsgo.SpanContext{TraceID: 1, SpanID: 2}
 	opts := []opentracing.StartSpanOption{

@@ -14,7 +14,9 @@ import (
 	"github.com/opentracing/opentracing-go"
 
 	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/reach"
+	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
@@ -122,14 +124,7 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 		return nil, fmt.Errorf("lightstep: build tracer: %w", err)
 	}
 
-	var ot lsgo.Tracer = &startCounter{Tracer: lt, stats: stats}
-	if rate < 1 {
-		s := newSampler(ot, rate)
-		if traceID != nil {
-			s.traceID = traceID
-		}
-		ot = s
-	}
+	ot := newTracer(lt, stats, rate, traceID)
 	inst := &tracer.Instance{
 		Tracer:    ot,
 		Converter: converter{},
@@ -196,4 +191,134 @@ func bracketIPv6(host string) string {
 		return "[" + host + "]"
 	}
 	return host
+}
+
+// otTracer is the tracer the backend hands out: lightstep-tracer-go's,
+// which starts every recorded span, plus what it lacks:
+//
+//   - a sampler. The client has none, but drops every finished span whose
+//     context says Sampled "false" and propagates that flag
+//     (ot-tracer-sampled). The decision is made once per trace, when a
+//     root starts: the tracer picks the trace id itself
+//     (lightstep.SetTraceID) and keeps the trace when sampling.ByTraceID
+//     says so for that id, as every backend decides. Children inherit
+//     their parent's flag, here and downstream, so a trace is reported
+//     whole or not at all; a parent extracted from a request keeps the
+//     caller's decision.
+//   - light spans for traces that are not sampled, which the client would
+//     build in full and drop once finished;
+//   - the parent chosen as every backend chooses it (the client takes the
+//     first reference of either type);
+//   - the count of recorded spans started, for Stats.
+//
+// Spans started with the client's own options (SetTraceID, SetSampled,
+// ...) go to the client, sampled by the same rule unless SetSampled says.
+type otTracer struct {
+	lsgo.Tracer // the client
+	stats       *spanstats.Counters
+	light       lightspan.Backend[lsgo.SpanContext]
+	keep        func(traceID uint64) bool // nil: every trace (rate 1)
+	traceID     func() uint64             // the id of a new trace, never zero
+}
+
+var _ lsgo.Tracer = (*otTracer)(nil)
+
+func newTracer(client lsgo.Tracer, stats *spanstats.Counters, rate float64, traceID func() uint64) *otTracer {
+	t := &otTracer{Tracer: client, stats: stats, traceID: traceID}
+	if rate < 1 {
+		t.keep = sampling.ByTraceID(rate)
+	}
+	if t.traceID == nil {
+		t.traceID = lightspan.NewID
+	}
+	t.light = lightspan.Backend[lsgo.SpanContext]{
+		Tracer:          t,
+		WithBaggageItem: lsgo.SpanContext.WithBaggageItem,
+		BaggageItem:     func(c lsgo.SpanContext, key string) string { return c.Baggage[key] },
+	}
+	return t
+}
+
+// StartSpan implements opentracing.Tracer.
+func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	st := lightspan.Parent[lsgo.SpanContext](opts)
+	switch {
+	case !st.Plain:
+		return t.startClient(operationName, opts)
+	case st.HasParent && st.Parent.Sampled == "false":
+		// As the client does: the trace id, and the baggage (never
+		// changed once shared: WithBaggageItem copies).
+		c := lsgo.SpanContext{TraceID: st.Parent.TraceID, SpanID: lightspan.NewID(), Sampled: "false", Baggage: st.Parent.Baggage}
+		return lightspan.New(&t.light, c, "", nil, time.Time{})
+	case st.HasParent:
+		if !st.First {
+			opts = append([]opentracing.StartSpanOption{opentracing.ChildOf(st.Parent)}, opts...)
+		}
+		t.stats.Started(1)
+		return t.Tracer.StartSpan(operationName, opts...)
+	case t.keep == nil:
+		t.stats.Started(1)
+		return t.Tracer.StartSpan(operationName, opts...)
+	}
+	id := t.traceID()
+	if !t.keep(id) {
+		return lightspan.New(&t.light, lsgo.SpanContext{TraceID: id, SpanID: lightspan.NewID(), Sampled: "false"}, "", nil, time.Time{})
+	}
+	t.stats.Started(1)
+	return t.Tracer.StartSpan(operationName, with(opts, lsgo.SetTraceID(id))...)
+}
+
+// startClient starts a span whose options include the client's own: a
+// root without lightstep.SetSampled is sampled by the rule above, on the
+// trace id given with lightstep.SetTraceID, else on a new one.
+func (t *otTracer) startClient(operationName string, opts []opentracing.StartSpanOption) opentracing.Span {
+	if root, id := decides(opts); root && t.keep != nil {
+		if id == 0 {
+			id = t.traceID()
+			opts = with(opts, lsgo.SetTraceID(id))
+		}
+		if !t.keep(id) {
+			opts = with(opts, lsgo.SetSampled("false"))
+		}
+	}
+	span := t.Tracer.StartSpan(operationName, opts...)
+	if sc, ok := span.Context().(lsgo.SpanContext); ok && sc.Sampled != "false" {
+		t.stats.Started(1)
+	}
+	return span
+}
+
+// with returns a copy of opts with o appended, leaving the caller's slice
+// alone.
+func with(opts []opentracing.StartSpanOption, o opentracing.StartSpanOption) []opentracing.StartSpanOption {
+	out := make([]opentracing.StartSpanOption, len(opts), len(opts)+1)
+	copy(out, opts)
+	return append(out, o)
+}
+
+// decides reports whether a span started with opts is a root whose
+// sampling is still to be decided, and the trace id the caller gave it
+// with lightstep.SetTraceID (zero if none). As in lightstep-tracer-go,
+// only the first reference counts, and only when it points to a
+// lightstep.SpanContext; an explicit lightstep.SetSampled is the caller's
+// decision.
+func decides(opts []opentracing.StartSpanOption) (root bool, traceID uint64) {
+	root, refSeen := true, false
+	for _, o := range opts {
+		switch o := o.(type) {
+		case lsgo.SetSampled:
+			return false, 0
+		case lsgo.SetTraceID:
+			traceID = uint64(o)
+		case opentracing.SpanReference:
+			if refSeen || o.ReferencedContext == nil || (o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef) {
+				continue
+			}
+			refSeen = true
+			if _, ok := o.ReferencedContext.(lsgo.SpanContext); ok {
+				root = false
+			}
+		}
+	}
+	return root, traceID
 }

@@ -38,8 +38,8 @@ func TestNoSamplerWithoutRateBelowOne(t *testing.T) {
 		if _, ok := inst.Tracer.(lsgo.Tracer); !ok {
 			t.Errorf("rate %v: tracer is %T, want the client's own", rate, inst.Tracer)
 		}
-		if _, ok := inst.Tracer.(*sampler); ok {
-			t.Errorf("rate %v: a sampler wraps the tracer", rate)
+		if ot, ok := inst.Tracer.(*otTracer); !ok || ot.keep != nil {
+			t.Errorf("rate %v: tracer %T samples", rate, inst.Tracer)
 		}
 	}
 	if _, ok := offline(t, tracer.Rate(0.5), nil).Tracer.(lsgo.Tracer); !ok {

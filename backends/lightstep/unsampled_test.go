@@ -11,6 +11,7 @@ import (
 	lsgo "github.com/lightstep/lightstep-tracer-go"
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/tracer"
 )
@@ -78,7 +79,7 @@ func TestUnsampledSpanMatchesClient(t *testing.T) {
 				}
 				fast := inst.Tracer.StartSpan("fast", opts...)
 				slow := inst.Tracer.StartSpan("slow", append(opts, unread{})...)
-				_, fastIsOurs := fast.(*unsampledSpan)
+				_, fastIsOurs := fast.(*lightspan.Span[lsgo.SpanContext])
 				fc, sc := fast.Context().(lsgo.SpanContext), slow.Context().(lsgo.SpanContext)
 				if got, want := shape(parent, fc), shape(parent, sc); got != want {
 					t.Errorf("sampler's own span: %s\nwant (client's): %s", got, want)
@@ -111,8 +112,8 @@ func shape(parent *lsgo.SpanContext, c lsgo.SpanContext) string {
 func TestUnsampledSpanPropagates(t *testing.T) {
 	inst, c := inMemory(t, 0, nil)
 	root := inst.Tracer.StartSpan("root")
-	if _, ok := root.(*unsampledSpan); !ok {
-		t.Fatalf("root at rate 0 is %T, want *unsampledSpan", root)
+	if _, ok := root.(*lightspan.Span[lsgo.SpanContext]); !ok {
+		t.Fatalf("root at rate 0 is %T, want *lightspan.Span[lsgo.SpanContext]", root)
 	}
 	if sampling.Recorded(root) {
 		t.Error("sampling.Recorded = true for an unsampled span")

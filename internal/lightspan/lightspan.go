@@ -32,6 +32,11 @@ type Start[C opentracing.SpanContext] struct {
 	// ignored, as the vendor clients ignore them.
 	Parent    C
 	HasParent bool
+	// First is true when the parent is also the first reference (to a
+	// non-nil context of any tracer): the parent of clients that take the
+	// first reference of either type (lightstep-tracer-go), which must
+	// otherwise be given it first.
+	First bool
 	// Time is the last StartTime given; zero means now.
 	Time time.Time
 	// Plain is false when an option is neither a reference (ChildOf or
@@ -44,8 +49,10 @@ type Start[C opentracing.SpanContext] struct {
 func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start[C] {
 	st := Start[C]{Plain: true}
 	var (
-		follows    C
-		hasFollows bool
+		follows      C
+		hasFollows   bool
+		followsFirst bool
+		refs         int // references to non-nil contexts
 	)
 	for _, o := range opts {
 		switch o := o.(type) {
@@ -58,17 +65,24 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 			case o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef:
 				st.Plain = false
 			case !ok:
+				if o.ReferencedContext != nil {
+					refs++
+				}
 			case o.Type == opentracing.ChildOfRef && !st.HasParent:
-				st.Parent, st.HasParent = c, true
+				st.Parent, st.HasParent, st.First = c, true, refs == 0
+				refs++
 			case o.Type == opentracing.FollowsFromRef && !hasFollows:
-				follows, hasFollows = c, true
+				follows, hasFollows, followsFirst = c, true, refs == 0
+				refs++
+			default:
+				refs++
 			}
 		default:
 			st.Plain = false
 		}
 	}
 	if !st.HasParent && hasFollows {
-		st.Parent, st.HasParent = follows, true
+		st.Parent, st.HasParent, st.First = follows, true, followsFirst
 	}
 	return st
 }

@@ -38,22 +38,24 @@ func TestParent(t *testing.T) {
 		parent string
 		plain  bool
 		start  time.Time
+		first  bool
 	}{
-		{"none", nil, "", true, time.Time{}},
-		{"child of", []opentracing.StartSpanOption{opentracing.ChildOf(a)}, "a", true, time.Time{}},
-		{"child of wins over an earlier follows from", []opentracing.StartSpanOption{opentracing.FollowsFrom(a), opentracing.ChildOf(b)}, "b", true, time.Time{}},
-		{"first child of", []opentracing.StartSpanOption{opentracing.ChildOf(a), opentracing.ChildOf(b)}, "a", true, time.Time{}},
-		{"first follows from", []opentracing.StartSpanOption{opentracing.FollowsFrom(b), opentracing.FollowsFrom(a)}, "b", true, time.Time{}},
-		{"other tracers' contexts ignored", []opentracing.StartSpanOption{opentracing.ChildOf(other{}), opentracing.FollowsFrom(a)}, "a", true, time.Time{}},
-		{"tags and start time", []opentracing.StartSpanOption{opentracing.Tag{Key: "k", Value: 1}, opentracing.Tags{"x": 2}, opentracing.StartTime(at)}, "", true, at},
-		{"vendor option", []opentracing.StartSpanOption{vendorOption{}, opentracing.ChildOf(a)}, "a", false, time.Time{}},
-		{"unknown reference type", []opentracing.StartSpanOption{opentracing.SpanReference{Type: 9, ReferencedContext: a}}, "", false, time.Time{}},
+		{"none", nil, "", true, time.Time{}, false},
+		{"child of", []opentracing.StartSpanOption{opentracing.ChildOf(a)}, "a", true, time.Time{}, true},
+		{"child of wins over an earlier follows from", []opentracing.StartSpanOption{opentracing.FollowsFrom(a), opentracing.ChildOf(b)}, "b", true, time.Time{}, false},
+		{"first child of", []opentracing.StartSpanOption{opentracing.ChildOf(a), opentracing.ChildOf(b)}, "a", true, time.Time{}, true},
+		{"first follows from", []opentracing.StartSpanOption{opentracing.FollowsFrom(b), opentracing.FollowsFrom(a)}, "b", true, time.Time{}, true},
+		{"nil contexts ignored", []opentracing.StartSpanOption{opentracing.ChildOf(nil), opentracing.ChildOf(a)}, "a", true, time.Time{}, true},
+		{"other tracers' contexts ignored", []opentracing.StartSpanOption{opentracing.ChildOf(other{}), opentracing.FollowsFrom(a)}, "a", true, time.Time{}, false},
+		{"tags and start time", []opentracing.StartSpanOption{opentracing.Tag{Key: "k", Value: 1}, opentracing.Tags{"x": 2}, opentracing.StartTime(at)}, "", true, at, false},
+		{"vendor option", []opentracing.StartSpanOption{vendorOption{}, opentracing.ChildOf(a)}, "a", false, time.Time{}, true},
+		{"unknown reference type", []opentracing.StartSpanOption{opentracing.SpanReference{Type: 9, ReferencedContext: a}}, "", false, time.Time{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := Parent[ctx](tt.opts)
-			if st.Parent.name != tt.parent || st.HasParent != (tt.parent != "") || st.Plain != tt.plain || !st.Time.Equal(tt.start) {
-				t.Errorf("Parent = %+v, want parent %q, plain %v, start %v", st, tt.parent, tt.plain, tt.start)
+			if st.Parent.name != tt.parent || st.HasParent != (tt.parent != "") || st.Plain != tt.plain || !st.Time.Equal(tt.start) || st.First != tt.first {
+				t.Errorf("Parent = %+v, want parent %q, plain %v, start %v, first %v", st, tt.parent, tt.plain, tt.start, tt.first)
 			}
 		})
 	}
