@@ -2,7 +2,6 @@ package polytrace
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -71,7 +70,7 @@ type Tracer struct {
 	flushTimeout time.Duration
 	shutdown     func(context.Context) error
 	stats        func() tracer.Stats
-	prop         opentracing.Tracer // Inject and Extract; nil means ot
+	prop         opentracing.Tracer // Inject and Extract (ot, or ot wrapped for TRACER_PROPAGATION)
 }
 
 var (
@@ -125,39 +124,14 @@ func open(backend string, cfg tracer.Config) (*Tracer, error) {
 	if err != nil {
 		return noopTracer(), fmt.Errorf("polytrace: %w", err)
 	}
-	t := &Tracer{
-		ot:           inst.Tracer,
+	return &Tracer{
+		ot:           inst.Native(),
+		prop:         inst.Tracer,
 		backend:      strings.ToLower(strings.TrimSpace(backend)),
 		flushTimeout: cfg.Flush(),
-		shutdown:     shutdown.Bounded(inst.Shutdown),
+		shutdown:     inst.Shutdown,
 		stats:        inst.Stats,
-		prop:         propagation.Wrap(inst.Tracer, inst.Converter, cfg.Propagation),
-	}
-	if cfg.Strict {
-		if err := ping(t, inst, cfg.Flush()); err != nil {
-			return noopTracer(), err
-		}
-	}
-	return t, nil
-}
-
-// ping checks, for a strict configuration, that t's collector answers
-// within timeout; if not, it shuts t down and says why.
-func ping(t *Tracer, inst *tracer.Instance, timeout time.Duration) error {
-	if inst.Ping == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	err := inst.Ping(ctx)
-	if err == nil {
-		return nil
-	}
-	_ = t.shutdown(ctx)
-	if !errors.Is(err, tracer.ErrCollectorUnreachable) {
-		err = fmt.Errorf("%w: %w", tracer.ErrCollectorUnreachable, err)
-	}
-	return fmt.Errorf("polytrace: %s=true: %s: %w", EnvStrict, t.backend, err)
+	}, nil
 }
 
 func noopTracer() *Tracer {

@@ -443,12 +443,19 @@ func TestMixedConformance(t *testing.T) {
 			instance := func(tr *polytrace.Tracer) *tracer.Instance {
 				return &tracer.Instance{Tracer: tr, Shutdown: tr.Shutdown, Stats: tr.Stats}
 			}
+			// Every format, unless the suite asks for some.
+			formats := func(cfg tracer.Config) propagation.Formats {
+				if len(cfg.Propagation) > 0 {
+					return cfg.Propagation
+				}
+				return all
+			}
 			tracertest.Run(t, tracertest.Harness{
 				Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
-					return instance(openMixed(t, backend, all, cfg.SampleRate))
+					return instance(openMixed(t, backend, formats(cfg), cfg.SampleRate))
 				},
 				OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
-					return instance(openUnreachable(t, backend, all, cfg.SampleRate))
+					return instance(openUnreachable(t, backend, formats(cfg), cfg.SampleRate))
 				},
 			})
 		})

@@ -63,8 +63,8 @@ type Config struct {
 	// Propagation lists the wire formats used to inject and extract span
 	// contexts in text maps and HTTP headers (TRACER_PROPAGATION). Empty
 	// means the backend's native format. Backends that have a
-	// [Instance.Converter] leave it to the root package, which wraps their
-	// tracer; others (otel) apply it themselves.
+	// [Instance.Converter] leave it to [Ready], which wraps their tracer;
+	// others (otel) apply it themselves.
 	Propagation propagation.Formats
 }
 

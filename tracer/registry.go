@@ -24,8 +24,9 @@ type Instance struct {
 	Tracer opentracing.Tracer
 
 	// Shutdown flushes spans buffered by Tracer and releases its resources.
-	// It returns by ctx's deadline even when the collector is unreachable.
-	// The root package calls it at most once; nil means nothing to release.
+	// Nil means nothing to release. Once the instance is [Ready], it runs
+	// once and returns by ctx's deadline even when the collector is
+	// unreachable, whatever the backend's function does.
 	Shutdown func(ctx context.Context) error
 
 	// Stats, when set, reports the tracer's health (see [Stats]). It must
@@ -41,11 +42,13 @@ type Instance struct {
 	Ping func(ctx context.Context) error
 
 	// Converter, when set, translates between Tracer's span contexts and
-	// the neutral form of package propagation, so that the root package
-	// can make Tracer inject and extract the formats of
-	// [Config.Propagation]. Nil means the backend applies those formats
-	// itself (otel) or has nothing to propagate (noop).
+	// the neutral form of package propagation, so that [Ready] can make
+	// Tracer inject and extract the formats of [Config.Propagation]. Nil
+	// means the backend applies those formats itself (otel) or has
+	// nothing to propagate (noop).
 	Converter propagation.Converter
+
+	native opentracing.Tracer // set by Ready: Tracer before it wrapped it
 }
 
 // OpenFunc builds a backend's tracer from cfg, which is valid
@@ -115,14 +118,14 @@ func (r *Registry) Open(name string, cfg Config) (*Instance, error) {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	inst, err := open(cfg)
+	if err == nil {
+		inst, err = Ready(cfg, inst)
+	}
 	if err != nil {
 		if strings.HasPrefix(err.Error(), key+": ") {
 			return nil, err // the backend already named itself
 		}
 		return nil, fmt.Errorf("%s: %w", key, err)
-	}
-	if inst == nil || inst.Tracer == nil {
-		return nil, fmt.Errorf("%s: backend returned no tracer", key)
 	}
 	return inst, nil
 }

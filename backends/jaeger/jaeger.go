@@ -50,10 +50,10 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		return nil, fmt.Errorf("jaeger: %w", err)
 	}
 	if o.Disabled {
-		return &tracer.Instance{
+		return tracer.Ready(cfg, &tracer.Instance{
 			Tracer:   opentracing.NoopTracer{},
 			Shutdown: func(context.Context) error { return nil },
-		}, nil
+		})
 	}
 
 	queueSize := spanstats.QueueSize(cfg, o.QueueSize)
@@ -120,10 +120,10 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	// count every span: with metrics asked for, every span goes to the
 	// client.
 	ot := newTracer(tr.(*jaegerclient.Tracer), o.Metrics == nil && !o.RPCMetrics, o.TraceID128Bit, cfg.SampleRate, o)
-	return &tracer.Instance{
+	return tracer.Ready(cfg, &tracer.Instance{
 		Tracer:    ot,
 		Converter: converter{tr: tr},
-		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
+		Shutdown: func(ctx context.Context) error {
 			ctx, cancel := shutdown.Early(ctx)
 			defer cancel()
 			stop := context.AfterFunc(ctx, nw.abandon)
@@ -137,10 +137,10 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 				return fmt.Errorf("jaeger: flush abandoned: %w", cerr)
 			}
 			return err
-		}),
+		},
 		Stats: stats.Stats,
 		Ping:  pinger(o),
-	}, nil
+	})
 }
 
 // newSampler builds the sampler the precedence rules choose: the portable

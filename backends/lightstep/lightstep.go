@@ -128,7 +128,7 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 	inst := &tracer.Instance{
 		Tracer:    ot,
 		Converter: converter{},
-		Shutdown: shutdown.Bounded(func(outer context.Context) error {
+		Shutdown: func(outer context.Context) error {
 			// Close flushes once more and returns by ctx's deadline; then
 			// any report still under way is cancelled.
 			ctx, cancel := shutdown.Early(outer)
@@ -146,13 +146,13 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 				return fmt.Errorf("lightstep: final flush: %w", err)
 			}
 			return nil
-		}),
+		},
 		Stats: stats.Stats,
 	}
 	if opts.Collector == nil {
 		inst.Ping = func(ctx context.Context) error { return reach.Addr(ctx, EnvCollectorHost, target) }
 	}
-	return inst, nil
+	return tracer.Ready(cfg, inst)
 }
 
 // minReportingPeriod is the client's MinReportingPeriod.

@@ -141,7 +141,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	t := newTracer(provider, s.Propagator, decide, warnings)
 	inst := &tracer.Instance{
 		Tracer: t,
-		Shutdown: shutdown.Bounded(func(outer context.Context) error {
+		Shutdown: func(outer context.Context) error {
 			// A little before the deadline, whatever is still under way
 			// (a final export the collector does not answer) is
 			// cancelled, so that nothing lingers and Stats are settled
@@ -172,7 +172,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 				return fmt.Errorf("otel: flush spans: %s", msg)
 			}
 			return nil
-		}),
+		},
 		Stats: stats.Stats,
 	}
 	if s.Propagator == nil {
@@ -188,7 +188,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 			return reach.Addr(ctx, EnvEndpoint, endpoint)
 		}
 	}
-	return inst, nil
+	return tracer.Ready(cfg, inst)
 }
 
 // samplerFor returns the sampler: parentbased_traceidratio at rate when

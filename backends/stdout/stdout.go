@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/polytrace/polytrace/backends/zipkin"
-	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 )
@@ -60,21 +59,21 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		_ = rep.Close()
 		return nil, fmt.Errorf("stdout: %w", err)
 	}
-	return &tracer.Instance{
-		Tracer:    inner.Tracer,
+	return tracer.Ready(cfg, &tracer.Instance{
+		Tracer:    inner.Native(),
 		Converter: inner.Converter, // the zipkin backend's, for the same span contexts
-		// The outer Bounded answers callers by their deadlines; the close
+		// tracer.Ready answers callers by their deadlines; the close
 		// itself runs to the end (the writer has written the queue), so
 		// later calls report what happened. The reporter's Close never
 		// fails: what went wrong while writing comes from result.
-		Shutdown: shutdown.Bounded(func(context.Context) error {
+		Shutdown: func(context.Context) error {
 			if err := inner.Shutdown(context.Background()); err != nil {
 				return err
 			}
 			return rep.result()
-		}),
+		},
 		Stats: inner.Stats,
-	}, nil
+	})
 }
 
 // result reports spans dropped and the first write error, once the

@@ -17,7 +17,6 @@ import (
 
 	"github.com/polytrace/polytrace/backends/zipkin"
 	"github.com/polytrace/polytrace/internal/envconf"
-	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/traceview"
@@ -182,8 +181,8 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			logger.Printf("polytrace ui: %v; spans are still recorded (serve them with traceview.Handler)", listenErr)
 		}
 	}
-	return &tracer.Instance{
-		Tracer:    inner.Tracer,
+	return tracer.Ready(cfg, &tracer.Instance{
+		Tracer:    inner.Native(),
 		Converter: inner.Converter, // the zipkin backend's, for the same span contexts
 		Stats:     inner.Stats,
 		Ping: func(context.Context) error {
@@ -192,17 +191,17 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			}
 			return nil
 		},
-		// The outer Bounded answers callers by their deadlines; the close
+		// tracer.Ready answers callers by their deadlines; the close
 		// itself runs to the end (the queue is in the store), so later
 		// calls report what happened.
-		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
+		Shutdown: func(ctx context.Context) error {
 			err := inner.Shutdown(context.Background())
 			if v != nil {
 				err = errors.Join(err, v.release(ctx))
 			}
 			return err
-		}),
-	}, nil
+		},
+	})
 }
 
 // storeReporter is the zipkin-go reporter that adds finished spans to a

@@ -71,7 +71,7 @@ func (g *closeGuard) Send(s model.SpanModel) {
 
 // Close stops Sends from reaching the reporter, waits for those under way,
 // then closes the reporter. Only the first call closes it; later calls
-// return nil. Callers bound it with internal/shutdown.Bounded.
+// return nil. tracer.Ready bounds the Shutdown that calls it.
 func (g *closeGuard) Close() error {
 	if g.closing.Swap(true) {
 		return nil

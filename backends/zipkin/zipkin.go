@@ -132,7 +132,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		return nil, err
 	}
 	inst.Ping = func(ctx context.Context) error { return reach.URL(ctx, EnvEndpoint, endpoint) }
-	return inst, nil
+	return tracer.Ready(cfg, inst)
 }
 
 // NewWithReporter builds the backend's tracer over any zipkin-go reporter
@@ -148,7 +148,11 @@ func NewWithReporter(cfg tracer.Config, rep reporter.Reporter) (*tracer.Instance
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
 	}
-	return build(cfg, rep, func(_ context.Context, g *closeGuard) error { return g.Close() }, &spanstats.Counters{})
+	inst, err := build(cfg, rep, func(_ context.Context, g *closeGuard) error { return g.Close() }, &spanstats.Counters{})
+	if err != nil {
+		return nil, err
+	}
+	return tracer.Ready(cfg, inst)
 }
 
 // build wraps rep in a closeGuard and the guard in the tracer. stats
@@ -179,14 +183,14 @@ func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Contex
 	return &tracer.Instance{
 		Tracer:    newTracer(ztr, stats, cfg.SampleRate, sampler),
 		Converter: converter{},
-		Shutdown: shutdown.Bounded(func(ctx context.Context) error {
+		Shutdown: func(ctx context.Context) error {
 			err := closeFn(ctx, guard)
 			closed.Store(true)
 			if err != nil {
 				return fmt.Errorf("zipkin: flush spans: %w", err)
 			}
 			return nil
-		}),
+		},
 		Stats: statsFn,
 	}, nil
 }

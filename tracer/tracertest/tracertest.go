@@ -14,7 +14,8 @@
 //
 // The suite runs opentracing-go's harness.RunAPIChecks, then polytrace's
 // own checks: a tracer is always returned, a span context survives a round
-// trip through HTTP headers, missing or malformed headers are refused
+// trip through HTTP headers (in the native formats, and in those of
+// Config.Propagation when set), missing or malformed headers are refused
 // without panicking, Shutdown is idempotent and returns by its deadline
 // when the collector is unreachable, even with spans buffered, and Stats
 // holds its invariants (counters only grow, every export error is
@@ -93,6 +94,7 @@ func run(t *testing.T, h bound) {
 	t.Run("OpenTracingAPI", func(t *testing.T) { runAPIChecks(t, h) })
 	t.Run("TracerNotNil", func(t *testing.T) { testNotNil(t, h) })
 	t.Run("HTTPHeadersRoundTrip", func(t *testing.T) { testHTTPRoundTrip(t, h) })
+	t.Run("PropagationSetting", func(t *testing.T) { testPropagationSetting(t, h) })
 	t.Run("ExtractWithoutContext", func(t *testing.T) { testExtractEmpty(t, h) })
 	t.Run("ExtractMalformedHeaders", func(t *testing.T) { testExtractMalformed(t, h) })
 	t.Run("ShutdownIdempotent", func(t *testing.T) { testShutdownIdempotent(t, h) })
@@ -145,7 +147,29 @@ func testNotNil(t *testing.T, h bound) {
 	span.Finish()
 }
 
-func testHTTPRoundTrip(t *testing.T, h bound) {
+func testHTTPRoundTrip(t *testing.T, h bound) { roundTrip(t, h) }
+
+// testPropagationSetting: a tracer built with Config.Propagation
+// (TRACER_PROPAGATION) writes those formats and nothing else, and reads
+// them back, whatever the backend's native format.
+func testPropagationSetting(t *testing.T, h bound) {
+	// No backend's native format is the single b3 header.
+	h.cfg.Propagation = propagation.Formats{propagation.B3}
+	sent := roundTrip(t, h)
+	for k := range sent {
+		if k != "B3" && k != "Baggage-Tenant" {
+			t.Errorf("with propagation %v, Inject wrote %s (all: %v)", h.cfg.Propagation, k, sent)
+		}
+	}
+	if sent.Get("b3") == "" || sent.Get("baggage-tenant") != "acme" {
+		t.Errorf("with propagation %v, Inject wrote %v; want b3 and baggage-tenant: acme", h.cfg.Propagation, sent)
+	}
+}
+
+// roundTrip injects a span context with baggage into HTTP headers,
+// extracts it back and checks that nothing was lost; it returns the
+// headers.
+func roundTrip(t *testing.T, h bound) http.Header {
 	inst := open(t, h)
 	tr := inst.Tracer
 	parent := tr.StartSpan("parent")
@@ -182,6 +206,7 @@ func testHTTPRoundTrip(t *testing.T, h bound) {
 	if h.h.Probe != nil && !h.h.Probe.SameTrace(parent, child) {
 		t.Error("a child of the extracted context is not in the parent's trace")
 	}
+	return sent
 }
 
 func testExtractEmpty(t *testing.T, h bound) {
