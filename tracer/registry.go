@@ -143,3 +143,14 @@ func Backends() []string { return defaultRegistry.Names() }
 
 // Open builds a tracer from the default registry. See [Registry.Open].
 func Open(name string, cfg Config) (*Instance, error) { return defaultRegistry.Open(name, cfg) }
+
+// OpenWith is the body of a backend's OpenFunc: it reads the backend's
+// settings from cfg with read, then builds the backend with build (its
+// New).
+func OpenWith[O any](cfg Config, read func(Config) (O, error), build func(Config, O) (*Instance, error)) (*Instance, error) {
+	opts, err := read(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return build(cfg, opts)
+}

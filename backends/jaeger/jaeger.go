@@ -27,11 +27,7 @@ func init() { tracer.Register(Name, Open) }
 // through cfg.Get (see [OptionsFromConfig]). It is the backend's
 // tracer.OpenFunc.
 func Open(cfg tracer.Config) (*tracer.Instance, error) {
-	opts, err := OptionsFromConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, opts)
+	return tracer.OpenWith(cfg, OptionsFromConfig, New)
 }
 
 // New builds a Jaeger tracer from cfg and opts, reading no settings: for

@@ -35,11 +35,7 @@ func init() {
 // through cfg.Get (see [OptionsFromConfig]) and the portable settings of
 // cfg. It does no network I/O.
 func Open(cfg tracer.Config) (*tracer.Instance, error) {
-	opts, err := OptionsFromConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, opts)
+	return tracer.OpenWith(cfg, OptionsFromConfig, New)
 }
 
 // New builds a Lightstep tracer from cfg's portable settings and opts, for

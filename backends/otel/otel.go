@@ -50,11 +50,7 @@ func init() { tracer.Register(Name, Open) }
 // [OptionsFromConfig]). It is the function registered under [Name]. It
 // does no network I/O.
 func Open(cfg tracer.Config) (*tracer.Instance, error) {
-	opts, err := OptionsFromConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, opts)
+	return tracer.OpenWith(cfg, OptionsFromConfig, New)
 }
 
 // New builds the backend from cfg's portable settings and opts, for

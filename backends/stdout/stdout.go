@@ -33,11 +33,7 @@ func OptionsFromConfig(tracer.Config) (Options, error) {
 // Open builds the backend from cfg, writing to os.Stdout. It is the
 // function registered under [Name].
 func Open(cfg tracer.Config) (*tracer.Instance, error) {
-	opts, err := OptionsFromConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, opts)
+	return tracer.OpenWith(cfg, OptionsFromConfig, New)
 }
 
 // New builds the backend from cfg and opts. It fails only on an invalid

@@ -127,11 +127,7 @@ func parseBytes(s string) (int64, error) {
 // TRACER_UI_* variables as cfg.Lookup reads them. It is the function
 // registered under [Name].
 func Open(cfg tracer.Config) (*tracer.Instance, error) {
-	opts, err := OptionsFromConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, opts)
+	return tracer.OpenWith(cfg, OptionsFromConfig, New)
 }
 
 // New builds the backend from cfg and opts: a tracer whose finished spans

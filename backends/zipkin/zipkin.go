@@ -42,11 +42,7 @@ func init() { tracer.Register(Name, Open) }
 // Open builds the backend from cfg and its ZIPKIN_* settings. It is the
 // function registered under [Name].
 func Open(cfg tracer.Config) (*tracer.Instance, error) {
-	opts, err := OptionsFromConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, opts)
+	return tracer.OpenWith(cfg, OptionsFromConfig, New)
 }
 
 // New builds the backend from cfg and opts, ignoring any ZIPKIN_* settings
