@@ -95,6 +95,7 @@ func run(t *testing.T, h bound) {
 	t.Run("TracerNotNil", func(t *testing.T) { testNotNil(t, h) })
 	t.Run("HTTPHeadersRoundTrip", func(t *testing.T) { testHTTPRoundTrip(t, h) })
 	t.Run("PropagationSetting", func(t *testing.T) { testPropagationSetting(t, h) })
+	t.Run("LightSpans", func(t *testing.T) { testLightSpans(t, h) })
 	t.Run("ExtractWithoutContext", func(t *testing.T) { testExtractEmpty(t, h) })
 	t.Run("ExtractMalformedHeaders", func(t *testing.T) { testExtractMalformed(t, h) })
 	t.Run("ShutdownIdempotent", func(t *testing.T) { testShutdownIdempotent(t, h) })
