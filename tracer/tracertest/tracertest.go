@@ -115,7 +115,7 @@ func open(t *testing.T, h bound) *tracer.Instance {
 	return inst
 }
 
-func shutdown(t *testing.T, inst *tracer.Instance, d time.Duration) error {
+func shutdown(t testing.TB, inst *tracer.Instance, d time.Duration) error {
 	t.Helper()
 	if inst.Shutdown == nil {
 		return nil
