@@ -531,7 +531,7 @@ func (o Options) resolve() (settings, error) {
 				Want: "HTTP header names with values free of line breaks and NUL"}
 		}
 	}
-	if s.Timeout, err = nonNegative("otel.Options.Timeout", o.Timeout, DefaultTimeout); err != nil {
+	if s.Timeout, err = envconf.OrDefault("otel.Options.Timeout", o.Timeout, DefaultTimeout); err != nil {
 		return settings{}, err
 	}
 	switch c := strings.ToLower(strings.TrimSpace(o.Compression)); c {
@@ -548,10 +548,10 @@ func (o Options) resolve() (settings, error) {
 			return settings{}, envconf.Invalid("otel.Options.ResourceAttributes", "", "attribute keys that are not empty")
 		}
 	}
-	if s.ScheduleDelay, err = nonNegative("otel.Options.ScheduleDelay", o.ScheduleDelay, DefaultScheduleDelay); err != nil {
+	if s.ScheduleDelay, err = envconf.OrDefault("otel.Options.ScheduleDelay", o.ScheduleDelay, DefaultScheduleDelay); err != nil {
 		return settings{}, err
 	}
-	if s.ExportTimeout, err = nonNegative("otel.Options.ExportTimeout", o.ExportTimeout, DefaultExportTimeout); err != nil {
+	if s.ExportTimeout, err = envconf.OrDefault("otel.Options.ExportTimeout", o.ExportTimeout, DefaultExportTimeout); err != nil {
 		return settings{}, err
 	}
 	switch {
@@ -568,17 +568,6 @@ func (o Options) resolve() (settings, error) {
 		s.MaxExportBatchSize = min(DefaultMaxExportBatchSize, s.MaxQueueSize)
 	}
 	return s, nil
-}
-
-// nonNegative returns d, or def when d is zero, refusing negative ones.
-func nonNegative(name string, d, def time.Duration) (time.Duration, error) {
-	switch {
-	case d == 0:
-		return def, nil
-	case d < 0:
-		return 0, envconf.Invalid(name, d.String(), "a positive duration, or zero for the default")
-	}
-	return d, nil
 }
 
 // Format prints o for every fmt verb with header values redacted.

@@ -117,14 +117,3 @@ func (o Options) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, o.String
 
 // LogValue implements slog.LogValuer with [Options.String].
 func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }
-
-// positive returns d, or def when d is zero, refusing negative durations.
-func positive(name string, d, def time.Duration) (time.Duration, error) {
-	switch {
-	case d == 0:
-		return def, nil
-	case d < 0:
-		return 0, fmt.Errorf("zipkin: %w", envconf.Invalid(name, d.String(), "a positive duration, or zero for the default"))
-	}
-	return d, nil
-}

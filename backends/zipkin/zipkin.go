@@ -55,13 +55,13 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
 	}
-	timeout, err := positive("zipkin.Options.Timeout", opts.Timeout, DefaultTimeout)
+	timeout, err := envconf.OrDefault("zipkin.Options.Timeout", opts.Timeout, DefaultTimeout)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("zipkin: %w", err)
 	}
-	interval, err := positive("zipkin.Options.BatchInterval", opts.BatchInterval, DefaultBatchInterval)
+	interval, err := envconf.OrDefault("zipkin.Options.BatchInterval", opts.BatchInterval, DefaultBatchInterval)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("zipkin: %w", err)
 	}
 	var serializer reporter.SpanSerializer
 	switch strings.ToLower(opts.Encoding) {

@@ -111,6 +111,18 @@ func Duration(get Getter, name string, def time.Duration) (time.Duration, error)
 	return v, nil
 }
 
+// OrDefault returns d, a duration given in code (an Options field named
+// name), or def when d is zero, refusing negative durations.
+func OrDefault(name string, d, def time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return def, nil
+	case d < 0:
+		return 0, Invalid(name, d.String(), "a positive duration, or zero for the default")
+	}
+	return d, nil
+}
+
 // OneOf parses a setting that must be one of the accepted words, matched
 // without regard to case. Unset gives def. The result is lower case.
 func OneOf(get Getter, name, def string, accepted ...string) (string, error) {

@@ -124,3 +124,23 @@ func TestTags(t *testing.T) {
 		}
 	}
 }
+
+func TestOrDefault(t *testing.T) {
+	tests := []struct {
+		give, want time.Duration
+		wantErr    bool
+	}{
+		{0, 5 * time.Second, false},
+		{time.Millisecond, time.Millisecond, false},
+		{-time.Second, 0, true},
+	}
+	for _, tt := range tests {
+		got, err := OrDefault("x.Options.Timeout", tt.give, 5*time.Second)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("OrDefault(%v) = %v, %v; want %v, error %v", tt.give, got, err, tt.want, tt.wantErr)
+		}
+		if err != nil && (!errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "x.Options.Timeout")) {
+			t.Errorf("OrDefault(%v) error %v: want ErrInvalid naming the field", tt.give, err)
+		}
+	}
+}
