@@ -293,13 +293,6 @@ func (t *otTracer) lightContext(st lightspan.Start[jaegerclient.SpanContext]) ja
 		}
 		return jaegerclient.NewSpanContext(id, jaegerclient.SpanID(id.Low), 0, false, nil)
 	}
-	var baggage map[string]string
-	st.Parent.ForeachBaggageItem(func(k, v string) bool {
-		if baggage == nil {
-			baggage = make(map[string]string)
-		}
-		baggage[k] = v
-		return true
-	})
-	return jaegerclient.NewSpanContext(st.Parent.TraceID(), jaegerclient.SpanID(lightspan.NewID()), st.Parent.SpanID(), false, baggage)
+	return jaegerclient.NewSpanContext(st.Parent.TraceID(), jaegerclient.SpanID(lightspan.NewID()), st.Parent.SpanID(), false,
+		lightspan.Baggage(st.Parent))
 }

@@ -332,13 +332,8 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 	} else if !st.Plain && t.decide.unsampled(nil, false) {
 		return t.startLight(nil, false)
 	}
-	return &otSpan{Span: t.bridge.StartSpan(operationName, startOptions(so)), tracer: t}
+	return &otSpan{Span: t.bridge.StartSpan(operationName, lightspan.Applied(so)), tracer: t}
 }
-
-// startOptions hands already-applied options to the bridge.
-type startOptions opentracing.StartSpanOptions
-
-func (o startOptions) Apply(so *opentracing.StartSpanOptions) { *so = opentracing.StartSpanOptions(o) }
 
 // Inject implements opentracing.Tracer: W3C trace context and baggage
 // (or Options.Propagator's formats). Binary writes those fields as one
@@ -535,26 +530,13 @@ func (t *otTracer) startLight(parent otelContext, hasParent bool) *lightspan.Spa
 		if p, ok := parent.(lightContext); ok {
 			bag = p.bag // never changed: shared
 		} else {
-			bag = baggageOf(parent)
+			bag = lightspan.Baggage(parent)
 		}
 	} else {
 		binary.NativeEndian.PutUint64(cfg.TraceID[:8], rand.Uint64())
 		binary.NativeEndian.PutUint64(cfg.TraceID[8:], lightspan.NewID())
 	}
 	return lightspan.New(&t.light, lightContext{SpanContext: trace.NewSpanContext(cfg), bag: bag}, "", nil, time.Time{})
-}
-
-// baggageOf copies sc's baggage, nil when it has none.
-func baggageOf(sc opentracing.SpanContext) map[string]string {
-	var bag map[string]string
-	sc.ForeachBaggageItem(func(k, v string) bool {
-		if bag == nil {
-			bag = map[string]string{}
-		}
-		bag[k] = v
-		return true
-	})
-	return bag
 }
 
 func newSpanID() (id trace.SpanID) {
@@ -593,7 +575,7 @@ func (c converter) ToNeutral(sc opentracing.SpanContext) (propagation.SpanContex
 	n := propagation.FromOTel(trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID: o.TraceID(), SpanID: o.SpanID(), TraceFlags: o.TraceFlags(), TraceState: o.TraceState(),
 	}))
-	n.Baggage = baggageOf(o)
+	n.Baggage = lightspan.Baggage(o)
 	return n, true
 }
 

@@ -346,7 +346,7 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 	case !t.always:
 		so.References = []opentracing.SpanReference{sampledRoot}
 	}
-	span := t.vendor.StartSpan(operationName, startOptions(so))
+	span := t.vendor.StartSpan(operationName, lightspan.Applied(so))
 	zc := model.SpanContext(span.Context().(zipkintracer.SpanContext))
 	if zc.Debug || zc.Sampled == nil || *zc.Sampled {
 		t.stats.Started(1)
@@ -384,11 +384,6 @@ func (t *otTracer) startLight(parent *spanContext) (opentracing.Span, bool) {
 	c.zipkin.ID = idGenerator{}.SpanID(c.zipkin.TraceID)
 	return lightspan.New(&t.light, c, "", nil, time.Time{}), true
 }
-
-// startOptions hands already-applied options to the vendor's tracer.
-type startOptions opentracing.StartSpanOptions
-
-func (o startOptions) Apply(so *opentracing.StartSpanOptions) { *so = opentracing.StartSpanOptions(o) }
 
 // Inject implements opentracing.Tracer: B3 multi headers (x-b3-traceid,
 // x-b3-spanid, x-b3-parentspanid, x-b3-sampled or x-b3-flags) and one

@@ -107,6 +107,14 @@ func Reference[C opentracing.SpanContext](refs []opentracing.SpanReference) int 
 	return found
 }
 
+// Applied hands options already applied to a vendor's StartSpan, which
+// applies them again: for a backend that changes them (the parent first)
+// before the vendor sees them.
+type Applied opentracing.StartSpanOptions
+
+// Apply implements opentracing.StartSpanOption.
+func (o Applied) Apply(so *opentracing.StartSpanOptions) { *so = opentracing.StartSpanOptions(o) }
+
 // Backend is what a light span needs of the backend that made it.
 type Backend[C opentracing.SpanContext] struct {
 	// Tracer is what the span's Tracer method returns.
@@ -330,6 +338,19 @@ func (s *Span[C]) Log(ld opentracing.LogData) {
 	if r := s.rec.Load(); r != nil {
 		r.Log(ld)
 	}
+}
+
+// Baggage copies sc's baggage items into a new map, nil when it has none.
+func Baggage(sc opentracing.SpanContext) map[string]string {
+	var bag map[string]string
+	sc.ForeachBaggageItem(func(k, v string) bool {
+		if bag == nil {
+			bag = make(map[string]string)
+		}
+		bag[k] = v
+		return true
+	})
+	return bag
 }
 
 // NewID returns a random non-zero 64-bit id, for the span ids of light

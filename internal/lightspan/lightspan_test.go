@@ -141,3 +141,52 @@ func (f *fakeSpan) SetBaggageItem(k, v string) opentracing.Span {
 
 func (f *fakeSpan) BaggageItem(k string) string { return f.bag[k] }
 func (f *fakeSpan) Finish()                     { *f.log = append(*f.log, "finish") }
+
+func TestReference(t *testing.T) {
+	a, b := ctx{name: "a"}, ctx{name: "b"}
+	tests := []struct {
+		name string
+		refs []opentracing.SpanReference
+		want int
+	}{
+		{"none", nil, -1},
+		{"child of after follows from", []opentracing.SpanReference{
+			{Type: opentracing.FollowsFromRef, ReferencedContext: a}, {Type: opentracing.ChildOfRef, ReferencedContext: b}}, 1},
+		{"first follows from", []opentracing.SpanReference{
+			{Type: opentracing.FollowsFromRef, ReferencedContext: a}, {Type: opentracing.FollowsFromRef, ReferencedContext: b}}, 0},
+		{"other tracers' contexts ignored", []opentracing.SpanReference{
+			{Type: opentracing.ChildOfRef, ReferencedContext: other{}}, {Type: opentracing.ChildOfRef, ReferencedContext: b}}, 1},
+	}
+	for _, tt := range tests {
+		if got := Reference[ctx](tt.refs); got != tt.want {
+			t.Errorf("%s: Reference = %d, want %d", tt.name, got, tt.want)
+		}
+		// The same parent as Parent finds in the options.
+		opts := make([]opentracing.StartSpanOption, len(tt.refs))
+		for i, r := range tt.refs {
+			opts[i] = r
+		}
+		st := Parent[ctx](opts)
+		if st.HasParent != (tt.want >= 0) || (tt.want >= 0 && st.Parent.name != tt.refs[tt.want].ReferencedContext.(ctx).name) {
+			t.Errorf("%s: Parent = %+v, Reference = %d", tt.name, st, tt.want)
+		}
+	}
+}
+
+func TestBaggageAndApplied(t *testing.T) {
+	if got := Baggage(ctx{}); got != nil {
+		t.Errorf("Baggage of none = %v, want nil", got)
+	}
+	src := map[string]string{"k": "v"}
+	got := Baggage(ctx{bag: src})
+	got["x"] = "y"
+	if !maps.Equal(src, map[string]string{"k": "v"}) || got["k"] != "v" {
+		t.Errorf("Baggage = %v, source now %v: want a copy", got, src)
+	}
+	so := opentracing.StartSpanOptions{StartTime: time.Unix(5, 0), Tags: map[string]interface{}{"a": 1}}
+	var applied opentracing.StartSpanOptions
+	Applied(so).Apply(&applied)
+	if !applied.StartTime.Equal(so.StartTime) || applied.Tags["a"] != 1 {
+		t.Errorf("Applied gave %+v, want %+v", applied, so)
+	}
+}
