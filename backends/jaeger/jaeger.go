@@ -293,6 +293,15 @@ func (t *otTracer) lightContext(st lightspan.Start[jaegerclient.SpanContext]) ja
 		}
 		return jaegerclient.NewSpanContext(id, jaegerclient.SpanID(id.Low), 0, false, nil)
 	}
-	return jaegerclient.NewSpanContext(st.Parent.TraceID(), jaegerclient.SpanID(lightspan.NewID()), st.Parent.SpanID(), false,
-		lightspan.Baggage(st.Parent))
+	// A loop of its own rather than lightspan.Baggage: through the
+	// concrete type, neither the context nor the closure escapes.
+	var baggage map[string]string
+	st.Parent.ForeachBaggageItem(func(k, v string) bool {
+		if baggage == nil {
+			baggage = make(map[string]string)
+		}
+		baggage[k] = v
+		return true
+	})
+	return jaegerclient.NewSpanContext(st.Parent.TraceID(), jaegerclient.SpanID(lightspan.NewID()), st.Parent.SpanID(), false, baggage)
 }

@@ -43,6 +43,13 @@
 // caller's trace keeps the caller's decision. A nil SampleRate or 1
 // reports everything; 0 reports no new trace.
 //
+// Spans of traces that are not sampled do not go through the client,
+// which would build them in full only to drop them: they carry the
+// context the client would give them (the trace id, a span id, Sampled
+// "false", the parent's baggage), which Inject propagates. The parent is
+// the first ChildOf reference, else the first FollowsFrom one, as in every
+// backend (the client alone takes the first reference of either type).
+//
 // # Errors and logs
 //
 // The client reports problems only through a process-wide event handler

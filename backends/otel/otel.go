@@ -19,11 +19,13 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	otbridge "go.opentelemetry.io/otel/bridge/opentracing"
+	"go.opentelemetry.io/otel/codes"
 	otprop "go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 	"io"
 	"log"
 	"maps"
@@ -308,6 +310,11 @@ func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpan
 	if st.Plain && t.decide.unsampled(st.Parent, st.HasParent) {
 		return t.startLight(st.Parent, st.HasParent)
 	}
+	if _, light := st.Parent.(lightContext); st.Plain && (st.Refs == 0 || st.Refs == 1 && st.ChildOf && !light) {
+		// The bridge finds the same parent (or none) in the options as
+		// they are.
+		return &otSpan{Span: t.bridge.StartSpan(operationName, opts...), tracer: t}
+	}
 	var so opentracing.StartSpanOptions
 	for _, o := range opts {
 		o.Apply(&so)
@@ -412,26 +419,47 @@ func (c otelCarrier) ForeachKey(handler func(key, val string) error) error {
 // through the OpenTelemetry API are its children.
 func (t *otTracer) ContextWithSpanHook(ctx context.Context, span opentracing.Span) context.Context {
 	switch s := span.(type) {
-	case *lightspan.Span[lightContext]:
-		// A non-recording OpenTelemetry span of the same identity, whose
-		// provider is the backend's.
-		nr := trace.SpanFromContext(trace.ContextWithSpanContext(ctx, s.SpanContext().SpanContext))
-		return trace.ContextWithSpan(ctx, lightOTelSpan{Span: nr, provider: t.provider})
+	case *lightSpan:
+		// The span is its own non-recording OpenTelemetry span.
+		return trace.ContextWithSpan(ctx, s)
 	case *otSpan:
 		span = s.Span
 	}
 	return t.bridge.ContextWithSpanHook(ctx, span)
 }
 
-// lightOTelSpan is the OpenTelemetry face of a light span in a Go
-// context: it records nothing, and its TracerProvider is the backend's,
-// for instrumentation that takes the provider from the parent span.
-type lightOTelSpan struct {
-	trace.Span // non-recording
-	provider   trace.TracerProvider
+// lightBase is the light span a lightSpan embeds (under this name, beside
+// OpenTelemetry's embedded.Span).
+type lightBase = lightspan.Span[lightContext]
+
+// lightSpan is a light span that is also its own non-recording
+// OpenTelemetry span, whose TracerProvider is the backend's (for
+// instrumentation that takes the provider from the parent span): one
+// allocation for both faces.
+type lightSpan struct {
+	lightBase
+	embedded.Span
+	provider trace.TracerProvider
 }
 
-func (s lightOTelSpan) TracerProvider() trace.TracerProvider { return s.provider }
+// SpanContext implements trace.Span.
+func (s *lightSpan) SpanContext() trace.SpanContext { return s.lightBase.SpanContext().SpanContext }
+
+// IsRecording implements trace.Span: false, until sampling.priority has
+// the vendor record it.
+func (s *lightSpan) IsRecording() bool { return false }
+
+// TracerProvider implements trace.Span.
+func (s *lightSpan) TracerProvider() trace.TracerProvider { return s.provider }
+
+// The rest of trace.Span records nothing.
+func (s *lightSpan) End(...trace.SpanEndOption)              {}
+func (s *lightSpan) AddEvent(string, ...trace.EventOption)   {}
+func (s *lightSpan) AddLink(trace.Link)                      {}
+func (s *lightSpan) RecordError(error, ...trace.EventOption) {}
+func (s *lightSpan) SetStatus(codes.Code, string)            {}
+func (s *lightSpan) SetName(string)                          {}
+func (s *lightSpan) SetAttributes(...attribute.KeyValue)     {}
 
 // otSpan is a bridge span whose Tracer() is the otTracer.
 type otSpan struct {
@@ -520,7 +548,7 @@ func (d decider) unsampled(parent otelContext, hasParent bool) bool {
 
 // startLight returns the light span of a child of parent (a root when
 // hasParent is false), which keeps its trace id, trace state and baggage.
-func (t *otTracer) startLight(parent otelContext, hasParent bool) *lightspan.Span[lightContext] {
+func (t *otTracer) startLight(parent otelContext, hasParent bool) *lightSpan {
 	cfg := trace.SpanContextConfig{SpanID: newSpanID()}
 	var bag map[string]string
 	if hasParent && parent.TraceID().IsValid() {
@@ -536,7 +564,9 @@ func (t *otTracer) startLight(parent otelContext, hasParent bool) *lightspan.Spa
 		binary.NativeEndian.PutUint64(cfg.TraceID[:8], rand.Uint64())
 		binary.NativeEndian.PutUint64(cfg.TraceID[8:], lightspan.NewID())
 	}
-	return lightspan.New(&t.light, lightContext{SpanContext: trace.NewSpanContext(cfg), bag: bag}, "", nil, time.Time{})
+	s := &lightSpan{provider: t.provider}
+	s.Init(s, &t.light, lightContext{SpanContext: trace.NewSpanContext(cfg), bag: bag}, "", nil, time.Time{})
+	return s
 }
 
 func newSpanID() (id trace.SpanID) {

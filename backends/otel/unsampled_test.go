@@ -19,7 +19,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/tracer"
 )
@@ -56,7 +55,7 @@ type general struct{}
 func (general) Apply(*opentracing.StartSpanOptions) {}
 
 func isLight(s opentracing.Span) bool {
-	_, ok := s.(*lightspan.Span[lightContext])
+	_, ok := s.(*lightSpan)
 	return ok
 }
 

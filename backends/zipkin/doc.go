@@ -3,12 +3,13 @@
 // 9411 or an OpenTelemetry Collector's zipkin receiver). It is selected with
 // TRACER_BACKEND=zipkin, or built in code with [New].
 //
-// It is built on zipkin-go and its HTTP reporter. Spans are zipkin-go
-// spans driven as zipkin-go-opentracing drives them (same kinds, remote
-// endpoints, tags and annotations; a test holds the two to the same
-// output), without that library's per-span conversions.
+// It is built on zipkin-go and its HTTP reporter, and its recorded spans
+// are zipkin-go-opentracing's (kinds, remote endpoints, tags and
+// annotations as that library makes them). The backend adds baggage, the
+// parent chosen as every backend chooses it, light spans for traces that
+// are not sampled, and B3 propagation through package propagation.
 // [NewWithReporter] puts the same tracer over any other zipkin-go reporter;
-// the stdout backend is built that way.
+// the stdout and ui backends are built that way.
 //
 // # Settings
 //
@@ -42,21 +43,25 @@
 //   - A span started as a child of an extracted context (including a
 //     span.kind=server span) gets its own span id, as in the other
 //     backends, rather than sharing the caller's.
-//   - Tags become Zipkin tags; span.kind and the peer.* tags become the
-//     span's kind and remote endpoint. Each logged field becomes one
-//     annotation "key:value" stamped with its record's time.
+//   - Tags become Zipkin tags (fmt.Sprint of the value); span.kind and the
+//     peer.* tags given at the start become the span's kind and remote
+//     endpoint (set later, they are ignored, as is sampling.priority).
+//     Each logged field becomes one annotation "key:value" stamped with its
+//     record's time; LogKV's pairs are one record.
 //
 // # Propagation
 //
 // Inject writes B3 multi headers (x-b3-traceid, x-b3-spanid,
 // x-b3-parentspanid, x-b3-sampled or x-b3-flags) and one baggage-KEY header
-// per baggage item, as jaeger-client-go's and Brave's B3 propagation do;
-// over HTTPHeaders, baggage values are percent-encoded. Extract accepts B3
-// multi headers and the single b3 header (which wins when both are valid),
-// in any letter case. A carrier with no B3 entry gives
-// opentracing.ErrSpanContextNotFound; one whose B3 entries do not parse
-// gives an error wrapping opentracing.ErrSpanContextCorrupted. The Binary
-// format carries the same entries as a JSON object.
+// per baggage item, its value percent-encoded, as jaeger-client-go's and
+// Brave's B3 propagation name them. Extract accepts B3 multi headers and
+// the single b3 header (which wins when both are valid), in any letter
+// case, with the baggage-* entries. A carrier with no B3 ids gives
+// opentracing.ErrSpanContextNotFound (a sampling decision alone, such as
+// "b3: 0", is no context: the local rate decides); one whose B3 entries do
+// not parse gives an error wrapping opentracing.ErrSpanContextCorrupted.
+// The Binary format carries the same entries as a JSON object. These are
+// package propagation's b3multi and b3 formats.
 //
 // # Delivery and shutdown
 //

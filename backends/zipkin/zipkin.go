@@ -306,47 +306,90 @@ func (t *otTracer) sampled(parent *spanContext, root uint64) bool {
 
 // StartSpan implements opentracing.Tracer.
 func (t *otTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
-	var parent *spanContext
-	if st := lightspan.Parent[*spanContext](opts); st.Plain {
-		if !st.HasParent || st.Parent == nil {
-			st.Parent = nil
-		}
-		if s, ok := t.startLight(st.Parent); ok {
-			return s
+	st := lightspan.Parent[*spanContext](opts)
+	if !st.Plain {
+		return t.startApplied(operationName, opts)
+	}
+	parent := st.Parent
+	if !st.HasParent {
+		parent = nil
+	}
+	if s, ok := t.startLight(parent); ok {
+		return s
+	}
+	var baggage map[string]string
+	for _, o := range opts {
+		if ref, ok := o.(opentracing.SpanReference); ok {
+			baggage = addBaggage(baggage, ref)
 		}
 	}
+	// zipkin-go-opentracing takes the first reference as the parent, and
+	// only of its own type: the others (the backend's) it ignores.
+	first := t.vendorParent(parent)
+	if first == nil {
+		return t.record(t.vendor.StartSpan(operationName, opts...), baggage)
+	}
+	vopts := make([]opentracing.StartSpanOption, 0, len(opts)+1)
+	vopts = append(append(vopts, *first), opts...)
+	return t.record(t.vendor.StartSpan(operationName, vopts...), baggage)
+}
+
+// startApplied is StartSpan for options of other types than the plain
+// opentracing ones, which must be applied to be read.
+func (t *otTracer) startApplied(operationName string, opts []opentracing.StartSpanOption) opentracing.Span {
 	var so opentracing.StartSpanOptions
 	for _, o := range opts {
 		o.Apply(&so)
 	}
 	var baggage map[string]string
 	for _, ref := range so.References {
-		if c, ok := ref.ReferencedContext.(*spanContext); ok && c != nil && len(c.baggage) > 0 {
-			if baggage == nil {
-				baggage = make(map[string]string, len(c.baggage))
-			}
-			maps.Copy(baggage, c.baggage)
-		}
+		baggage = addBaggage(baggage, ref)
 	}
+	var parent *spanContext
 	if i := lightspan.Reference[*spanContext](so.References); i >= 0 {
 		parent = so.References[i].ReferencedContext.(*spanContext)
-	}
-	if parent != nil {
 		if s, ok := t.startLight(parent); ok {
 			return s
 		}
 	}
-	// zipkin-go-opentracing takes the first reference as the parent.
-	// A new trace decided here goes to zipkin-go decided, as a parent
-	// with no ids, so that the decision is not taken again on other ids.
 	so.References = nil
+	if first := t.vendorParent(parent); first != nil {
+		so.References = []opentracing.SpanReference{*first}
+	}
+	return t.record(t.vendor.StartSpan(operationName, lightspan.Applied(so)), baggage)
+}
+
+// vendorParent is the reference zipkin-go-opentracing must see first:
+// the parent, or for a new trace decided here, a parent with no ids but
+// the decision, so that zipkin-go does not decide again on other ids. Nil
+// means none (every new trace is sampled).
+func (t *otTracer) vendorParent(parent *spanContext) *opentracing.SpanReference {
 	switch {
 	case parent != nil:
-		so.References = []opentracing.SpanReference{opentracing.ChildOf(zipkintracer.SpanContext(parent.zipkin))}
+		ref := opentracing.ChildOf(zipkintracer.SpanContext(parent.zipkin))
+		return &ref
 	case !t.always:
-		so.References = []opentracing.SpanReference{sampledRoot}
+		return &sampledRoot
 	}
-	span := t.vendor.StartSpan(operationName, lightspan.Applied(so))
+	return nil
+}
+
+// addBaggage adds the baggage of ref's context, when the backend's, to
+// bag (nil until there is some).
+func addBaggage(bag map[string]string, ref opentracing.SpanReference) map[string]string {
+	c, ok := ref.ReferencedContext.(*spanContext)
+	if !ok || c == nil || len(c.baggage) == 0 {
+		return bag
+	}
+	if bag == nil {
+		bag = make(map[string]string, len(c.baggage))
+	}
+	maps.Copy(bag, c.baggage)
+	return bag
+}
+
+// record wraps span, the vendor's, with the backend's context.
+func (t *otTracer) record(span opentracing.Span, baggage map[string]string) opentracing.Span {
 	zc := model.SpanContext(span.Context().(zipkintracer.SpanContext))
 	if zc.Debug || zc.Sampled == nil || *zc.Sampled {
 		t.stats.Started(1)
@@ -367,22 +410,36 @@ var sampledRoot = func() opentracing.SpanReference {
 // trace) when its trace is not sampled: the context zipkin-go would give
 // it, with the parent's baggage.
 func (t *otTracer) startLight(parent *spanContext) (opentracing.Span, bool) {
-	c := &spanContext{}
+	var tid model.TraceID
 	if parent == nil || parent.zipkin.TraceID.Empty() {
-		c.zipkin.TraceID = idGenerator{}.TraceID()
+		tid = idGenerator{}.TraceID()
 	} else {
-		c.zipkin.TraceID = parent.zipkin.TraceID
-		id := parent.zipkin.ID
-		c.zipkin.ParentID = &id
-		c.baggage = parent.baggage // never changed: shared
+		tid = parent.zipkin.TraceID
 	}
-	if t.sampled(parent, c.zipkin.TraceID.Low) {
+	if t.sampled(parent, tid.Low) {
 		return nil, false
 	}
-	no := false
-	c.zipkin.Sampled = &no
-	c.zipkin.ID = idGenerator{}.SpanID(c.zipkin.TraceID)
-	return lightspan.New(&t.light, c, "", nil, time.Time{}), true
+	s := &lightSpan{}
+	c := &s.ctx
+	c.zipkin.TraceID = tid
+	if parent != nil && !parent.zipkin.TraceID.Empty() {
+		s.parentID = parent.zipkin.ID
+		c.zipkin.ParentID = &s.parentID
+		c.baggage = parent.baggage // never changed: shared
+	}
+	c.zipkin.Sampled = &s.notSampled
+	c.zipkin.ID = idGenerator{}.SpanID(tid)
+	s.Init(s, &t.light, c, "", nil, time.Time{})
+	return s, true
+}
+
+// lightSpan is a light span with its context's storage, in one
+// allocation.
+type lightSpan struct {
+	lightspan.Span[*spanContext]
+	ctx        spanContext
+	notSampled bool
+	parentID   model.ID
 }
 
 // Inject implements opentracing.Tracer: B3 multi headers (x-b3-traceid,

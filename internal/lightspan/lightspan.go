@@ -37,6 +37,10 @@ type Start[C opentracing.SpanContext] struct {
 	// first reference of either type (lightstep-tracer-go), which must
 	// otherwise be given it first.
 	First bool
+	// ChildOf is true when the parent comes from a ChildOf reference.
+	ChildOf bool
+	// Refs counts the references to non-nil contexts, of any tracer.
+	Refs int
 	// Time is the last StartTime given; zero means now.
 	Time time.Time
 	// Plain is false when an option is neither a reference (ChildOf or
@@ -69,7 +73,7 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 					refs++
 				}
 			case o.Type == opentracing.ChildOfRef && !st.HasParent:
-				st.Parent, st.HasParent, st.First = c, true, refs == 0
+				st.Parent, st.HasParent, st.First, st.ChildOf = c, true, refs == 0, true
 				refs++
 			case o.Type == opentracing.FollowsFromRef && !hasFollows:
 				follows, hasFollows, followsFirst = c, true, refs == 0
@@ -84,6 +88,7 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 	if !st.HasParent && hasFollows {
 		st.Parent, st.HasParent, st.First = follows, true, followsFirst
 	}
+	st.Refs = refs
 	return st
 }
 
@@ -139,6 +144,7 @@ type Backend[C opentracing.SpanContext] struct {
 // recorded span when sampling.priority asks, from then on forwarding every
 // call to it.
 type Span[C opentracing.SpanContext] struct {
+	self    opentracing.Span // s, or the backend's struct embedding it
 	backend *Backend[C]
 	name    string
 	opts    []opentracing.StartSpanOption // read only; for Record
@@ -180,7 +186,17 @@ func init() {
 // span was started with, kept for [Backend.Record] (opts must not be
 // changed afterwards); start is the start time, zero meaning now.
 func New[C opentracing.SpanContext](b *Backend[C], ctx C, name string, opts []opentracing.StartSpanOption, start time.Time) *Span[C] {
-	s := &Span[C]{backend: b, first: ctx}
+	s := &Span[C]{}
+	s.Init(s, b, ctx, name, opts, start)
+	return s
+}
+
+// Init makes s, a zero Span, the light span [New] returns: for a backend
+// that embeds the Span in a struct of its own, self, so that the span and
+// its context's storage take one allocation. The methods that return the
+// span (SetTag, SetBaggageItem, SetOperationName) return self.
+func (s *Span[C]) Init(self opentracing.Span, b *Backend[C], ctx C, name string, opts []opentracing.StartSpanOption, start time.Time) {
+	s.self, s.backend, s.first = self, b, ctx
 	if b.Record != nil {
 		s.name, s.opts, s.start = name, opts, start
 		if s.start.IsZero() {
@@ -188,7 +204,6 @@ func New[C opentracing.SpanContext](b *Backend[C], ctx C, name string, opts []op
 		}
 	}
 	s.cur.Store(&s.first)
-	return s
 }
 
 var _ opentracing.Span = (*Span[opentracing.SpanContext])(nil)
@@ -214,7 +229,7 @@ func (s *Span[C]) Tracer() opentracing.Tracer { return s.backend.Tracer }
 func (s *Span[C]) SetBaggageItem(key, value string) opentracing.Span {
 	if r := s.rec.Load(); r != nil {
 		r.SetBaggageItem(key, value)
-		return s
+		return s.self
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -223,7 +238,7 @@ func (s *Span[C]) SetBaggageItem(key, value string) opentracing.Span {
 	if r := s.rec.Load(); r != nil { // recorded meanwhile
 		r.SetBaggageItem(key, value)
 	}
-	return s
+	return s.self
 }
 
 // BaggageItem returns the value of a baggage item, "" when absent.
@@ -257,7 +272,7 @@ func (s *Span[C]) SetTag(key string, value interface{}) opentracing.Span {
 	if r != nil {
 		r.SetTag(key, value)
 	}
-	return s
+	return s.self
 }
 
 func positive(v interface{}) bool {
@@ -288,7 +303,7 @@ func (s *Span[C]) SetOperationName(name string) opentracing.Span {
 	if r := s.rec.Load(); r != nil {
 		r.SetOperationName(name)
 	}
-	return s
+	return s.self
 }
 
 // Finish reports nothing until the span is recorded.

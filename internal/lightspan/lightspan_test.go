@@ -190,3 +190,48 @@ func TestBaggageAndApplied(t *testing.T) {
 		t.Errorf("Applied gave %+v, want %+v", applied, so)
 	}
 }
+
+// embedded is a backend's span type embedding a Span with its context.
+type embedded struct {
+	Span[ctx]
+	storage int
+}
+
+func TestInitReturnsTheEmbeddingSpan(t *testing.T) {
+	e := &embedded{}
+	e.Init(e, &Backend[ctx]{WithBaggageItem: func(c ctx, k, v string) ctx { return c }}, ctx{name: "a"}, "", nil, time.Time{})
+	for name, got := range map[string]opentracing.Span{
+		"SetTag":           e.SetTag("k", 1),
+		"SetBaggageItem":   e.SetBaggageItem("k", "v"),
+		"SetOperationName": e.SetOperationName("x"),
+	} {
+		if got != opentracing.Span(e) {
+			t.Errorf("%s returned %T, want the embedding span", name, got)
+		}
+	}
+	if c := e.Context().(ctx); c.name != "a" {
+		t.Errorf("Context = %+v", c)
+	}
+}
+
+func TestParentCountsReferences(t *testing.T) {
+	a, b := ctx{name: "a"}, ctx{name: "b"}
+	tests := []struct {
+		name    string
+		opts    []opentracing.StartSpanOption
+		refs    int
+		childOf bool
+	}{
+		{"none", nil, 0, false},
+		{"child of", []opentracing.StartSpanOption{opentracing.ChildOf(a)}, 1, true},
+		{"follows from", []opentracing.StartSpanOption{opentracing.FollowsFrom(a)}, 1, false},
+		{"foreign and ours", []opentracing.StartSpanOption{opentracing.ChildOf(other{}), opentracing.FollowsFrom(b)}, 2, false},
+		{"nil context", []opentracing.StartSpanOption{opentracing.ChildOf(nil)}, 0, false},
+	}
+	for _, tt := range tests {
+		st := Parent[ctx](tt.opts)
+		if st.Refs != tt.refs || st.ChildOf != tt.childOf {
+			t.Errorf("%s: Refs %d, ChildOf %v; want %d, %v", tt.name, st.Refs, st.ChildOf, tt.refs, tt.childOf)
+		}
+	}
+}
