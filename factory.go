@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/opentracing/opentracing-go"
+	otprop "go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	// The built-in backends register themselves by name.
 	_ "github.com/polytrace/polytrace/backends/jaeger"
@@ -71,6 +74,8 @@ type Tracer struct {
 	shutdown     func(context.Context) error
 	stats        func() tracer.Stats
 	prop         opentracing.Tracer // Inject and Extract (ot, or ot wrapped for TRACER_PROPAGATION)
+	provider     trace.TracerProvider
+	propagator   otprop.TextMapPropagator // nil: nothing to propagate (noop)
 }
 
 var (
@@ -79,7 +84,11 @@ var (
 )
 
 // FromEnv builds the tracer selected by the environment, installs it with
-// opentracing.SetGlobalTracer and returns it.
+// opentracing.SetGlobalTracer, installs its OpenTelemetry side with
+// otel.SetTracerProvider and otel.SetTextMapPropagator (see
+// [Tracer.TracerProvider]), and returns it. A program that sets up
+// OpenTelemetry itself builds its tracer with [ConfigFromEnv] and [New]
+// instead, which install nothing.
 //
 // It reads TRACER_BACKEND, TRACER_SERVICE_NAME, TRACER_SAMPLE_RATE,
 // TRACER_TAGS, TRACER_FLUSH_TIMEOUT and TRACER_PROPAGATION (among others;
@@ -102,6 +111,7 @@ func FromEnv() (*Tracer, error) {
 		return t, err
 	}
 	opentracing.SetGlobalTracer(t)
+	t.installOTel()
 	return t, nil
 }
 
@@ -131,6 +141,8 @@ func open(backend string, cfg tracer.Config) (*Tracer, error) {
 		flushTimeout: cfg.Flush(),
 		shutdown:     inst.Shutdown,
 		stats:        inst.Stats,
+		provider:     inst.TracerProvider,
+		propagator:   inst.Propagator,
 	}, nil
 }
 
@@ -140,6 +152,7 @@ func noopTracer() *Tracer {
 		backend:      noop.Name,
 		flushTimeout: tracer.DefaultFlushTimeout,
 		shutdown:     shutdown.Bounded(nil),
+		provider:     tracenoop.NewTracerProvider(),
 	}
 }
 

@@ -21,9 +21,18 @@ import (
 // ctx unchanged. OpenTelemetry has no debug flag and no undecided state:
 // debug arrives as sampled, undecided as not sampled. tracestate passes
 // through when it parses.
-func TextMapPropagator(fs Formats) otelprop.TextMapPropagator { return otelPropagator{fs: fs} }
+func TextMapPropagator(fs Formats) otelprop.TextMapPropagator {
+	return otelPropagator{fs: fs, inject: fs}
+}
 
-type otelPropagator struct{ fs Formats }
+// TextMapPropagatorOf is [TextMapPropagator] for a backend that writes
+// fewer formats than it reads: Inject writes inject, Extract reads
+// extract.
+func TextMapPropagatorOf(inject, extract Formats) otelprop.TextMapPropagator {
+	return otelPropagator{fs: extract, inject: inject}
+}
+
+type otelPropagator struct{ fs, inject Formats }
 
 var _ otelprop.TextMapPropagator = otelPropagator{}
 
@@ -35,14 +44,14 @@ func (p otelPropagator) Inject(ctx context.Context, carrier otelprop.TextMapCarr
 	sc := trace.SpanContextFromContext(ctx)
 	bag := baggage.FromContext(ctx)
 	if !sc.IsValid() {
-		if bag.Len() > 0 && p.fs.has(Baggage) {
+		if bag.Len() > 0 && p.inject.has(Baggage) {
 			injectBaggage(members(bag), carrierWriter{carrier})
 		}
 		return
 	}
 	n := FromOTel(sc)
 	n.Baggage = members(bag)
-	_ = p.fs.Inject(n, carrierWriter{carrier})
+	_ = p.inject.Inject(n, carrierWriter{carrier})
 }
 
 // Extract implements propagation.TextMapPropagator.
@@ -71,7 +80,7 @@ func (p otelPropagator) Extract(ctx context.Context, carrier otelprop.TextMapCar
 }
 
 // Fields implements propagation.TextMapPropagator.
-func (p otelPropagator) Fields() []string { return p.fs.Fields() }
+func (p otelPropagator) Fields() []string { return p.inject.Fields() }
 
 // FromOTel returns the neutral form of an OpenTelemetry span context,
 // without baggage (OpenTelemetry keeps it apart).

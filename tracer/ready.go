@@ -7,6 +7,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/polytrace/polytrace/internal/otelapi"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/propagation"
 )
@@ -19,7 +20,10 @@ const envStrict = "TRACER_STRICT"
 //
 //   - Tracer injects and extracts the formats of cfg.Propagation in text
 //     maps and HTTP headers when they are set and the backend has a
-//     Converter ([Instance.Native] keeps the backend's own tracer);
+//     Converter ([Instance.Native] keeps the backend's own tracer), and
+//     Propagator reads and writes the same formats;
+//   - TracerProvider is set: the OpenTelemetry API over the backend's
+//     tracer unless the backend gave its own;
 //   - Shutdown runs once and returns by its context's deadline, later
 //     calls waiting for the same run;
 //   - with cfg.Strict, the collector has answered Ping within
@@ -39,6 +43,12 @@ func Ready(cfg Config, inst *Instance) (*Instance, error) {
 	}
 	inst.native = inst.Tracer
 	inst.Tracer = propagation.Wrap(inst.Tracer, inst.Converter, cfg.Propagation)
+	if len(cfg.Propagation) > 0 && inst.Converter != nil {
+		inst.Propagator = propagation.TextMapPropagator(cfg.Propagation)
+	}
+	if inst.TracerProvider == nil {
+		inst.TracerProvider = otelapi.NewProvider(inst.native, inst.Converter)
+	}
 	inst.Shutdown = shutdown.Bounded(inst.Shutdown)
 	if !cfg.Strict || inst.Ping == nil {
 		return inst, nil

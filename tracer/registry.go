@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/opentracing/opentracing-go"
+	otprop "go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/polytrace/polytrace/propagation"
 )
@@ -47,6 +49,19 @@ type Instance struct {
 	// means the backend applies those formats itself (otel) or has
 	// nothing to propagate (noop).
 	Converter propagation.Converter
+
+	// Propagator, when set, is the OpenTelemetry propagator of the
+	// backend's native formats, for OpenTelemetry instrumentation in the
+	// same process; [Ready] replaces it with one of [Config.Propagation]'s
+	// formats when those apply (the backend has a Converter). Nil means
+	// the backend has nothing to propagate (noop).
+	Propagator otprop.TextMapPropagator
+
+	// TracerProvider, when set, is the OpenTelemetry provider of the
+	// backend's spans (the otel backend's SDK provider, paired with its
+	// bridge). Nil means the OpenTelemetry API over Tracer, which [Ready]
+	// provides (see package polytrace's Tracer.TracerProvider).
+	TracerProvider trace.TracerProvider
 
 	native opentracing.Tracer // set by Ready: Tracer before it wrapped it
 }

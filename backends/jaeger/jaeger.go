@@ -10,10 +10,12 @@ import (
 	jaegerclient "github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/rpcmetrics"
 	"github.com/uber/jaeger-lib/metrics"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -47,8 +49,9 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	}
 	if o.Disabled {
 		return tracer.Ready(cfg, &tracer.Instance{
-			Tracer:   opentracing.NoopTracer{},
-			Shutdown: func(context.Context) error { return nil },
+			Tracer:         opentracing.NoopTracer{},
+			Shutdown:       func(context.Context) error { return nil },
+			TracerProvider: tracenoop.NewTracerProvider(),
 		})
 	}
 
@@ -117,8 +120,9 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	// client.
 	ot := newTracer(tr.(*jaegerclient.Tracer), o.Metrics == nil && !o.RPCMetrics, o.TraceID128Bit, cfg.SampleRate, o)
 	return tracer.Ready(cfg, &tracer.Instance{
-		Tracer:    ot,
-		Converter: converter{tr: tr},
+		Tracer:     ot,
+		Converter:  converter{tr: tr},
+		Propagator: propagation.TextMapPropagator(propagation.Formats{propagation.Jaeger}),
 		Shutdown: func(ctx context.Context) error {
 			ctx, cancel := shutdown.Early(ctx)
 			defer cancel()

@@ -19,6 +19,7 @@ import (
 	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/internal/shutdown"
 	"github.com/polytrace/polytrace/internal/spanstats"
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -122,8 +123,9 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 
 	ot := newTracer(lt, stats, rate, traceID)
 	inst := &tracer.Instance{
-		Tracer:    ot,
-		Converter: converter{},
+		Tracer:     ot,
+		Converter:  converter{},
+		Propagator: propagation.TextMapPropagator(propagation.Formats{propagation.OTTrace}),
 		Shutdown: func(outer context.Context) error {
 			// Close flushes once more and returns by ctx's deadline; then
 			// any report still under way is cancelled.

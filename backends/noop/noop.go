@@ -5,6 +5,7 @@ package noop
 
 import (
 	"github.com/opentracing/opentracing-go"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/polytrace/polytrace/tracer"
 )
@@ -17,5 +18,5 @@ func init() { tracer.Register(Name, Open) }
 // Open returns an Instance whose tracer is opentracing.NoopTracer. It reads
 // no settings and never fails.
 func Open(tracer.Config) (*tracer.Instance, error) {
-	return &tracer.Instance{Tracer: opentracing.NoopTracer{}}, nil
+	return &tracer.Instance{Tracer: opentracing.NoopTracer{}, TracerProvider: tracenoop.NewTracerProvider()}, nil
 }

@@ -173,10 +173,13 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 		},
 		Stats: stats.Stats,
 	}
+	inst.Propagator = s.Propagator
+	inst.TracerProvider = t.provider
 	if s.Propagator == nil {
 		// The formats of package propagation; a propagator of the
 		// program's is the bridge's to apply.
 		inst.Converter = converter{t}
+		inst.Propagator = propagation.TextMapPropagator(nativeFormats)
 	}
 	if endpoint := s.Endpoint; endpoint != "" && !injected {
 		inst.Ping = func(ctx context.Context) error {

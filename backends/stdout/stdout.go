@@ -56,8 +56,9 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		return nil, fmt.Errorf("stdout: %w", err)
 	}
 	return tracer.Ready(cfg, &tracer.Instance{
-		Tracer:    inner.Native(),
-		Converter: inner.Converter, // the zipkin backend's, for the same span contexts
+		Tracer:     inner.Native(),
+		Converter:  inner.Converter, // the zipkin backend's, for the same span contexts
+		Propagator: inner.Propagator,
 		// tracer.Ready answers callers by their deadlines; the close
 		// itself runs to the end (the writer has written the queue), so
 		// later calls report what happened. The reporter's Close never

@@ -177,8 +177,9 @@ func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Contex
 		statsFn = func() tracer.Stats { return merge(src.Stats(), stats.Stats(), closed.Load()) }
 	}
 	return &tracer.Instance{
-		Tracer:    newTracer(ztr, stats, cfg.SampleRate, sampler),
-		Converter: converter{},
+		Tracer:     newTracer(ztr, stats, cfg.SampleRate, sampler),
+		Converter:  converter{},
+		Propagator: propagation.TextMapPropagatorOf(nativeInject, nativeExtract),
 		Shutdown: func(ctx context.Context) error {
 			err := closeFn(ctx, guard)
 			closed.Store(true)

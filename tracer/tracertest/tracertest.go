@@ -96,6 +96,7 @@ func run(t *testing.T, h bound) {
 	t.Run("HTTPHeadersRoundTrip", func(t *testing.T) { testHTTPRoundTrip(t, h) })
 	t.Run("PropagationSetting", func(t *testing.T) { testPropagationSetting(t, h) })
 	t.Run("LightSpans", func(t *testing.T) { testLightSpans(t, h) })
+	t.Run("OpenTelemetryAPI", func(t *testing.T) { testOpenTelemetryAPI(t, h) })
 	t.Run("ExtractWithoutContext", func(t *testing.T) { testExtractEmpty(t, h) })
 	t.Run("ExtractMalformedHeaders", func(t *testing.T) { testExtractMalformed(t, h) })
 	t.Run("ShutdownIdempotent", func(t *testing.T) { testShutdownIdempotent(t, h) })

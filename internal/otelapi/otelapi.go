@@ -1,0 +1,326 @@
+// Package otelapi implements OpenTelemetry's tracing API over an
+// OpenTracing tracer, the reverse of OpenTelemetry's OpenTracing bridge: a
+// span started through its TracerProvider is a span of the tracer (the
+// backend's own, exported with the others), and the two APIs nest both
+// ways in one trace.
+//
+// What a span of the OpenTelemetry API becomes:
+//
+//	OpenTelemetry                         OpenTracing span of the backend
+//	Start(ctx, name)                      StartSpan(name), child of the span in ctx (below)
+//	WithTimestamp, End(WithTimestamp)     StartTime, FinishOptions.FinishTime
+//	WithSpanKind server/client/           span.kind tag; internal (the default) and
+//	  producer/consumer                     unspecified set none
+//	attributes (WithAttributes,           tags: bool, int64, float64 and string as they are,
+//	  SetAttributes)                        slices as their JSON-like text (Value.Emit)
+//	SetStatus(Error, description)         tags error=true, otel.status_code=ERROR,
+//	                                        otel.status_description=description
+//	SetStatus(Ok, _)                      tag otel.status_code=OK
+//	AddEvent(name, attributes)            a log record at the event's time: event=name and
+//	                                        one field per attribute
+//	RecordError(err)                      a log record: event=error, error.object, error.kind
+//	links (WithLinks)                     FollowsFrom references (to contexts the backend's
+//	                                        Converter can build); AddLink after the start is lost
+//	SetName                               SetOperationName
+//	the tracer's name and version         tags otel.scope.name, otel.scope.version
+//	SpanContext()                         the span's ids as the backend's (64-bit ids
+//	                                        zero-extended), its sampling decision
+//	IsRecording()                         sampling.Recorded: false for light spans
+//
+// The parent of a span started from ctx is, unless WithNewRoot is given:
+// the OpenTracing span in ctx (opentracing.SpanFromContext) when it was
+// put there after this package's span in ctx, or there is none of this
+// package's; else this package's span in ctx; else a remote or foreign
+// OpenTelemetry span context in ctx (as an OpenTelemetry propagator
+// extracts it), converted with the backend's Converter, with the
+// OpenTelemetry baggage of ctx. The context Start returns holds the new
+// span under both APIs' keys, so that opentracing.StartSpanFromContext
+// makes children of it too.
+package otelapi
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+	otlog "github.com/opentracing/opentracing-go/log"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
+
+	"github.com/polytrace/polytrace/internal/sampling"
+	"github.com/polytrace/polytrace/propagation"
+)
+
+// Provider is a trace.TracerProvider whose spans are spans of an
+// OpenTracing tracer.
+type Provider struct {
+	embedded.TracerProvider
+	tracer opentracing.Tracer
+	conv   propagation.Converter // nil: no remote parents, no span contexts
+	byName sync.Map              // scope → *tracerImpl
+}
+
+var _ trace.TracerProvider = (*Provider)(nil)
+
+// NewProvider returns the provider of tr's spans. conv translates tr's
+// span contexts (for SpanContext, remote parents and links); nil leaves
+// spans with an empty SpanContext and ignores remote parents.
+func NewProvider(tr opentracing.Tracer, conv propagation.Converter) *Provider {
+	return &Provider{tracer: tr, conv: conv}
+}
+
+type scope struct{ name, version string }
+
+// Tracer implements trace.TracerProvider. Tracers of one name and version
+// are one.
+func (p *Provider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	cfg := trace.NewTracerConfig(opts...)
+	key := scope{name, cfg.InstrumentationVersion()}
+	if t, ok := p.byName.Load(key); ok {
+		return t.(*tracerImpl)
+	}
+	t, _ := p.byName.LoadOrStore(key, &tracerImpl{p: p, scope: key})
+	return t.(*tracerImpl)
+}
+
+type tracerImpl struct {
+	embedded.Tracer
+	p     *Provider
+	scope scope
+}
+
+// Start implements trace.Tracer.
+func (t *tracerImpl) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cfg := trace.NewSpanStartConfig(opts...)
+	var buf [4]opentracing.StartSpanOption
+	otOpts := buf[:0]
+	if !cfg.NewRoot() {
+		if parent := t.p.parent(ctx); parent != nil {
+			otOpts = append(otOpts, opentracing.ChildOf(parent))
+		}
+	}
+	for _, l := range cfg.Links() {
+		if c := t.p.remote(l.SpanContext, baggage.Baggage{}); c != nil {
+			otOpts = append(otOpts, opentracing.FollowsFrom(c))
+		}
+	}
+	if ts := cfg.Timestamp(); !ts.IsZero() {
+		otOpts = append(otOpts, opentracing.StartTime(ts))
+	}
+	attrs := cfg.Attributes()
+	tags := make(opentracing.Tags, len(attrs)+3)
+	for _, kv := range attrs {
+		tags[string(kv.Key)] = tagValue(kv.Value)
+	}
+	if k := kindTag(cfg.SpanKind()); k != "" {
+		tags[string(ext.SpanKind)] = k
+	}
+	if t.scope.name != "" {
+		tags["otel.scope.name"] = t.scope.name
+	}
+	if t.scope.version != "" {
+		tags["otel.scope.version"] = t.scope.version
+	}
+	otOpts = append(otOpts, tags)
+	s := &span{ot: t.p.tracer.StartSpan(name, otOpts...), p: t.p}
+	return trace.ContextWithSpan(opentracing.ContextWithSpan(ctx, s.ot), s), s
+}
+
+// parent finds the parent of a span started from ctx (see the package
+// documentation).
+func (p *Provider) parent(ctx context.Context) opentracing.SpanContext {
+	ot := opentracing.SpanFromContext(ctx)
+	if s, ok := trace.SpanFromContext(ctx).(*span); ok && s.p == p && (ot == nil || ot == s.ot) {
+		return s.ot.Context()
+	}
+	if ot != nil {
+		return ot.Context()
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return p.remote(sc, baggage.FromContext(ctx))
+	}
+	return nil
+}
+
+// remote converts an OpenTelemetry span context (and baggage) into one of
+// the tracer's, nil when it cannot.
+func (p *Provider) remote(sc trace.SpanContext, bag baggage.Baggage) opentracing.SpanContext {
+	if p.conv == nil || !sc.IsValid() {
+		return nil
+	}
+	n := propagation.FromOTel(sc)
+	if bag.Len() > 0 {
+		n.Baggage = make(map[string]string, bag.Len())
+		for _, m := range bag.Members() {
+			n.Baggage[m.Key()] = m.Value()
+		}
+	}
+	c, err := p.conv.FromNeutral(n)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+func kindTag(k trace.SpanKind) string {
+	switch k {
+	case trace.SpanKindServer:
+		return string(ext.SpanKindRPCServerEnum)
+	case trace.SpanKindClient:
+		return string(ext.SpanKindRPCClientEnum)
+	case trace.SpanKindProducer:
+		return string(ext.SpanKindProducerEnum)
+	case trace.SpanKindConsumer:
+		return string(ext.SpanKindConsumerEnum)
+	}
+	return ""
+}
+
+// tagValue is v as an OpenTracing tag value.
+func tagValue(v attribute.Value) interface{} {
+	switch v.Type() {
+	case attribute.BOOL:
+		return v.AsBool()
+	case attribute.INT64:
+		return v.AsInt64()
+	case attribute.FLOAT64:
+		return v.AsFloat64()
+	case attribute.STRING:
+		return v.AsString()
+	}
+	return v.Emit()
+}
+
+// span is a span of the OpenTelemetry API over an OpenTracing span.
+type span struct {
+	embedded.Span
+	ot opentracing.Span
+	p  *Provider
+
+	sc     atomic.Pointer[trace.SpanContext] // computed once
+	mu     sync.Mutex
+	events []opentracing.LogRecord // for Finish
+	ended  atomic.Bool
+}
+
+var _ trace.Span = (*span)(nil)
+
+// End implements trace.Span. Only the first call finishes the span.
+func (s *span) End(opts ...trace.SpanEndOption) {
+	if s.ended.Swap(true) {
+		return
+	}
+	cfg := trace.NewSpanEndConfig(opts...)
+	s.mu.Lock()
+	fo := opentracing.FinishOptions{FinishTime: cfg.Timestamp(), LogRecords: s.events}
+	s.mu.Unlock()
+	if fo.FinishTime.IsZero() && len(fo.LogRecords) == 0 {
+		s.ot.Finish()
+		return
+	}
+	s.ot.FinishWithOptions(fo)
+}
+
+// AddEvent implements trace.Span.
+func (s *span) AddEvent(name string, opts ...trace.EventOption) {
+	cfg := trace.NewEventConfig(opts...)
+	s.log(cfg, otlog.String("event", name))
+}
+
+// RecordError implements trace.Span: a log record with the error. A nil
+// error records nothing, as in OpenTelemetry.
+func (s *span) RecordError(err error, opts ...trace.EventOption) {
+	if err == nil {
+		return
+	}
+	cfg := trace.NewEventConfig(opts...)
+	s.log(cfg, otlog.String("event", "error"), otlog.Error(err), otlog.String("error.kind", errorKind(err)))
+}
+
+func errorKind(err error) string { return fmt.Sprintf("%T", err) }
+
+func (s *span) log(cfg trace.EventConfig, first ...otlog.Field) {
+	if !s.IsRecording() {
+		return
+	}
+	attrs := cfg.Attributes()
+	fields := make([]otlog.Field, 0, len(first)+len(attrs))
+	fields = append(fields, first...)
+	for _, kv := range attrs {
+		fields = append(fields, otlog.Object(string(kv.Key), tagValue(kv.Value)))
+	}
+	// Kept for End, which gives OpenTracing the records with their
+	// times (LogFields would stamp them now).
+	s.mu.Lock()
+	s.events = append(s.events, opentracing.LogRecord{Timestamp: cfg.Timestamp(), Fields: fields})
+	s.mu.Unlock()
+}
+
+// AddLink implements trace.Span: OpenTracing references are fixed when a
+// span starts, so a link added later is lost.
+func (s *span) AddLink(trace.Link) {}
+
+// IsRecording implements trace.Span.
+func (s *span) IsRecording() bool { return !s.ended.Load() && sampling.Recorded(s.ot) }
+
+// SpanContext implements trace.Span: the span's ids, as the backend's.
+func (s *span) SpanContext() trace.SpanContext {
+	if sc := s.sc.Load(); sc != nil {
+		return *sc
+	}
+	var sc trace.SpanContext
+	if s.p.conv != nil {
+		if n, ok := s.p.conv.ToNeutral(s.ot.Context()); ok {
+			n.Baggage = nil
+			sc = propagation.ToOTel(n).WithRemote(false)
+		}
+	}
+	s.sc.Store(&sc)
+	return sc
+}
+
+// SetStatus implements trace.Span.
+func (s *span) SetStatus(code codes.Code, description string) {
+	switch code {
+	case codes.Error:
+		s.ot.SetTag(string(ext.Error), true)
+		s.ot.SetTag("otel.status_code", "ERROR")
+		if description != "" {
+			s.ot.SetTag("otel.status_description", description)
+		}
+	case codes.Ok:
+		s.ot.SetTag("otel.status_code", "OK")
+	}
+}
+
+// SetName implements trace.Span.
+func (s *span) SetName(name string) { s.ot.SetOperationName(name) }
+
+// SetAttributes implements trace.Span.
+func (s *span) SetAttributes(kv ...attribute.KeyValue) {
+	for _, a := range kv {
+		s.ot.SetTag(string(a.Key), tagValue(a.Value))
+	}
+}
+
+// TracerProvider implements trace.Span.
+func (s *span) TracerProvider() trace.TracerProvider { return s.p }
+
+// OpenTracing returns the OpenTracing span under s, and whether s is a span
+// of this package.
+func OpenTracing(s trace.Span) (opentracing.Span, bool) {
+	sp, ok := s.(*span)
+	if !ok {
+		return nil, false
+	}
+	return sp.ot, true
+}
