@@ -11,6 +11,18 @@
 //		// ... use ctx ...
 //	})
 //
+// # The request's context, and Gin's
+//
+// The span is in the request's context: c.Request.Context(). With Gin's
+// default engine (gin.Engine.ContextWithFallback false), the *gin.Context
+// itself does not reach it, so opentracing.StartSpanFromContext(c, ...)
+// and an OpenTelemetry tracer's Start(c, ...) find no parent and silently
+// begin new traces. Pass c.Request.Context(), or set
+//
+//	r.ContextWithFallback = true
+//
+// on the engine, after which c works as the context too.
+//
 // # Tracer
 //
 // A nil tracer means [opentracing.GlobalTracer], looked up on every request,
