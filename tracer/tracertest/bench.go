@@ -1,12 +1,15 @@
 package tracertest
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/polytrace/polytrace/tracer"
 )
@@ -26,7 +29,11 @@ import (
 //   - child: a span of a remote parent, with the tags a server span gets;
 //   - inject, extract: the native format, in HTTP headers;
 //   - request: what an inbound request costs the Gin middleware (extract,
-//     a server span with its tags, a status tag, finish).
+//     a server span with its tags, a status tag, finish);
+//   - child-ot, child-otel: a child of a span in a Go context, with three
+//     tags, through OpenTracing (opentracing.StartSpanFromContext) and
+//     through the instance's OpenTelemetry TracerProvider: the two APIs'
+//     cost for the same span.
 func Benchmark(b *testing.B, open func(b *testing.B, cfg tracer.Config) *tracer.Instance) {
 	for _, rate := range []struct {
 		name string
@@ -36,6 +43,9 @@ func Benchmark(b *testing.B, open func(b *testing.B, cfg tracer.Config) *tracer.
 			inst := open(b, tracer.Config{ServiceName: "bench", SampleRate: tracer.Rate(rate.rate)})
 			b.Cleanup(func() { _ = shutdown(b, inst, 10*time.Second) })
 			benchmarks(b, inst.Tracer)
+			if inst.TracerProvider != nil {
+				benchOTel(b, inst)
+			}
 		})
 	}
 }
@@ -92,6 +102,30 @@ func benchmarks(b *testing.B, tr opentracing.Tracer) {
 			span := tr.StartSpan("GET /items/:id", ext.RPCServerOption(sc), serverTags)
 			span.SetTag("http.status_code", uint16(200))
 			span.Finish()
+		}
+	})
+}
+
+func benchOTel(b *testing.B, inst *tracer.Instance) {
+	tr := inst.Tracer
+	parent := tr.StartSpan("parent")
+	defer parent.Finish()
+	ctx := opentracing.ContextWithSpan(context.Background(), parent)
+	b.Run("child-ot", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			span, _ := opentracing.StartSpanFromContextWithTracer(ctx, tr, "child",
+				opentracing.Tags{"db.system": "postgresql", "db.operation": "SELECT", "rows": 3})
+			span.Finish()
+		}
+	})
+	otel := inst.TracerProvider.Tracer("tracertest")
+	attrs := trace.WithAttributes(attribute.String("db.system", "postgresql"), attribute.String("db.operation", "SELECT"), attribute.Int("rows", 3))
+	b.Run("child-otel", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, span := otel.Start(ctx, "child", attrs)
+			span.End()
 		}
 	})
 }
