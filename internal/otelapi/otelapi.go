@@ -103,9 +103,12 @@ func (t *tracerImpl) Start(ctx context.Context, name string, opts ...trace.SpanS
 	cfg := trace.NewSpanStartConfig(opts...)
 	var buf [4]opentracing.StartSpanOption
 	otOpts := buf[:0]
+	light := false // the parent is a span known not to be recorded
 	if !cfg.NewRoot() {
-		if parent := t.p.parent(ctx); parent != nil {
+		parent, parentSpan := t.p.parent(ctx)
+		if parent != nil {
 			otOpts = append(otOpts, opentracing.ChildOf(parent))
+			light = parentSpan != nil && !sampling.Recorded(parentSpan)
 		}
 	}
 	for _, l := range cfg.Links() {
@@ -116,6 +119,17 @@ func (t *tracerImpl) Start(ctx context.Context, name string, opts ...trace.SpanS
 	if ts := cfg.Timestamp(); !ts.IsZero() {
 		otOpts = append(otOpts, opentracing.StartTime(ts))
 	}
+	if !light {
+		// A child of a span that is not recorded is not either: its tags
+		// would be dropped.
+		otOpts = append(otOpts, t.tags(cfg))
+	}
+	s := &span{ot: t.p.tracer.StartSpan(name, otOpts...), p: t.p}
+	return trace.ContextWithSpan(opentracing.ContextWithSpan(ctx, s.ot), s), s
+}
+
+// tags are a new span's start tags: its attributes, kind and scope.
+func (t *tracerImpl) tags(cfg trace.SpanConfig) opentracing.Tags {
 	attrs := cfg.Attributes()
 	tags := make(opentracing.Tags, len(attrs)+3)
 	for _, kv := range attrs {
@@ -130,25 +144,23 @@ func (t *tracerImpl) Start(ctx context.Context, name string, opts ...trace.SpanS
 	if t.scope.version != "" {
 		tags["otel.scope.version"] = t.scope.version
 	}
-	otOpts = append(otOpts, tags)
-	s := &span{ot: t.p.tracer.StartSpan(name, otOpts...), p: t.p}
-	return trace.ContextWithSpan(opentracing.ContextWithSpan(ctx, s.ot), s), s
+	return tags
 }
 
 // parent finds the parent of a span started from ctx (see the package
-// documentation).
-func (p *Provider) parent(ctx context.Context) opentracing.SpanContext {
+// documentation), and the span it is the context of when that is in ctx.
+func (p *Provider) parent(ctx context.Context) (opentracing.SpanContext, opentracing.Span) {
 	ot := opentracing.SpanFromContext(ctx)
 	if s, ok := trace.SpanFromContext(ctx).(*span); ok && s.p == p && (ot == nil || ot == s.ot) {
-		return s.ot.Context()
+		return s.ot.Context(), s.ot
 	}
 	if ot != nil {
-		return ot.Context()
+		return ot.Context(), ot
 	}
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		return p.remote(sc, baggage.FromContext(ctx))
+		return p.remote(sc, baggage.FromContext(ctx)), nil
 	}
-	return nil
+	return nil, nil
 }
 
 // remote converts an OpenTelemetry span context (and baggage) into one of
