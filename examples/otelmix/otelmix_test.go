@@ -22,6 +22,7 @@ const requests = 3
 // span is what every collector tells of a span, in one shape.
 type span struct {
 	Service, Operation, TraceID, SpanID, ParentID string
+	Tags                                          map[string]string
 }
 
 // TestOneTracePerRequest runs the example against real collectors (Jaeger
@@ -74,7 +75,7 @@ func TestOneTracePerRequest(t *testing.T) {
 			if s.ParentSpanID != 0 {
 				p = fmt.Sprintf("%016x", s.ParentSpanID)
 			}
-			got = append(got, span{s.Component, s.Operation, fmt.Sprintf("%016x", s.TraceID), fmt.Sprintf("%016x", s.SpanID), p})
+			got = append(got, span{s.Component, s.Operation, fmt.Sprintf("%016x", s.TraceID), fmt.Sprintf("%016x", s.SpanID), p, s.Tags})
 		}
 		check(t, got)
 	})
@@ -129,7 +130,11 @@ func fromJaeger(traces []jaegertest.Trace, run string) []span {
 			continue
 		}
 		for _, s := range tr.Spans {
-			out = append(out, span{tr.ServiceOf(s), s.OperationName, s.TraceID, s.SpanID, s.ParentSpanID()})
+			tags := map[string]string{}
+			for _, kv := range s.Tags {
+				tags[kv.Key] = fmt.Sprint(kv.Value)
+			}
+			out = append(out, span{tr.ServiceOf(s), s.OperationName, s.TraceID, s.SpanID, s.ParentSpanID(), tags})
 		}
 	}
 	return out
@@ -141,14 +146,19 @@ func readLines(r io.Reader) []span {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var l struct {
-			TraceID   string `json:"trace_id"`
-			SpanID    string `json:"span_id"`
-			ParentID  string `json:"parent_id"`
-			Service   string `json:"service"`
-			Operation string `json:"operation"`
+			TraceID   string            `json:"trace_id"`
+			SpanID    string            `json:"span_id"`
+			ParentID  string            `json:"parent_id"`
+			Service   string            `json:"service"`
+			Operation string            `json:"operation"`
+			Kind      string            `json:"kind"`
+			Tags      map[string]string `json:"tags"`
 		}
 		if json.Unmarshal(sc.Bytes(), &l) == nil && l.SpanID != "" {
-			out = append(out, span{l.Service, l.Operation, l.TraceID, l.SpanID, l.ParentID})
+			if l.Kind != "" { // Zipkin's kind, as the other collectors' span.kind tag
+				l.Tags["span.kind"] = strings.ToLower(l.Kind)
+			}
+			out = append(out, span{l.Service, l.Operation, l.TraceID, l.SpanID, l.ParentID, l.Tags})
 		}
 	}
 	return out
@@ -199,6 +209,23 @@ func check(t *testing.T, spans []span) {
 		for _, c := range chain {
 			if c.s.SpanID == "" || c.parent.SpanID == "" || c.s.ParentID != c.parent.SpanID || !strings.EqualFold(c.s.Service, c.wantService) {
 				t.Errorf("trace %s: %s: got %+v with parent %+v", id, c.name, c.s, c.parent)
+			}
+		}
+		// The OpenTelemetry side's attributes, kind and scope, as the
+		// backend stored them.
+		for _, c := range []struct {
+			s         span
+			key, want string
+		}{
+			{price, "otel.scope.name", "otelmix/checkout"},
+			{price, "sku", ""}, // any value: sku-N
+			{client, "span.kind", "client"},
+			{lookup, "otel.scope.name", "otelmix/inventory"},
+			{db, "db.system", "sqlite"},
+		} {
+			v, ok := c.s.Tags[c.key]
+			if !ok || (c.want != "" && v != c.want) {
+				t.Errorf("trace %s: span %s has %s=%q (present %v), want %q; tags %v", id, c.s.Operation, c.key, v, ok, c.want, c.s.Tags)
 			}
 		}
 		if len(tr) != 7 {

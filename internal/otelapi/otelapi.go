@@ -20,7 +20,9 @@
 //	                                        one field per attribute
 //	RecordError(err)                      a log record: event=error, error.object, error.kind
 //	links (WithLinks)                     FollowsFrom references (to contexts the backend's
-//	                                        Converter can build); AddLink after the start is lost
+//	                                        Converter can build; jaeger keeps them, zipkin and
+//	                                        lightstep spans have a parent only); AddLink after
+//	                                        the start is lost
 //	SetName                               SetOperationName
 //	the tracer's name and version         tags otel.scope.name, otel.scope.version
 //	SpanContext()                         the span's ids as the backend's (64-bit ids
