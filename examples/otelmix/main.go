@@ -134,6 +134,11 @@ func inventory(tr *polytrace.Tracer) http.Handler {
 	r.GET("/stock/:sku", func(c *gin.Context) {
 		ctx, lookup := otel.Start(c.Request.Context(), "lookup")
 		defer lookup.End()
+		lookup.AddEvent("cache miss", trace.WithAttributes(attribute.String("sku", c.Param("sku"))))
+		if c.Param("sku") == outOfStock {
+			lookup.RecordError(errors.New(outOfStock + " is out of stock"))
+			lookup.SetStatus(codes.Error, "out of stock")
+		}
 		db, _ := opentracing.StartSpanFromContextWithTracer(ctx, tr, "db-query")
 		db.SetTag("db.system", "sqlite")
 		db.Finish()
@@ -141,6 +146,10 @@ func inventory(tr *polytrace.Tracer) http.Handler {
 	})
 	return r
 }
+
+// outOfStock is the sku whose lookup fails (the request still succeeds,
+// with no stock).
+const outOfStock = "sku-1"
 
 // serve serves h on a free loopback port.
 func serve(h http.Handler) (url string, stop func(), err error) {

@@ -23,6 +23,7 @@ const requests = 3
 type span struct {
 	Service, Operation, TraceID, SpanID, ParentID string
 	Tags                                          map[string]string
+	Logs                                          []string // every log field's value
 }
 
 // TestOneTracePerRequest runs the example against real collectors (Jaeger
@@ -75,7 +76,13 @@ func TestOneTracePerRequest(t *testing.T) {
 			if s.ParentSpanID != 0 {
 				p = fmt.Sprintf("%016x", s.ParentSpanID)
 			}
-			got = append(got, span{s.Component, s.Operation, fmt.Sprintf("%016x", s.TraceID), fmt.Sprintf("%016x", s.SpanID), p, s.Tags})
+			var logs []string
+			for _, l := range s.Logs {
+				for _, v := range l.Fields {
+					logs = append(logs, v)
+				}
+			}
+			got = append(got, span{s.Component, s.Operation, fmt.Sprintf("%016x", s.TraceID), fmt.Sprintf("%016x", s.SpanID), p, s.Tags, logs})
 		}
 		check(t, got)
 	})
@@ -134,7 +141,13 @@ func fromJaeger(traces []jaegertest.Trace, run string) []span {
 			for _, kv := range s.Tags {
 				tags[kv.Key] = fmt.Sprint(kv.Value)
 			}
-			out = append(out, span{tr.ServiceOf(s), s.OperationName, s.TraceID, s.SpanID, s.ParentSpanID(), tags})
+			var logs []string
+			for _, l := range s.Logs {
+				for _, kv := range l.Fields {
+					logs = append(logs, fmt.Sprint(kv.Value))
+				}
+			}
+			out = append(out, span{tr.ServiceOf(s), s.OperationName, s.TraceID, s.SpanID, s.ParentSpanID(), tags, logs})
 		}
 	}
 	return out
@@ -153,12 +166,21 @@ func readLines(r io.Reader) []span {
 			Operation string            `json:"operation"`
 			Kind      string            `json:"kind"`
 			Tags      map[string]string `json:"tags"`
+			Logs      []struct {
+				Fields map[string]string `json:"fields"`
+			} `json:"logs"`
 		}
 		if json.Unmarshal(sc.Bytes(), &l) == nil && l.SpanID != "" {
 			if l.Kind != "" { // Zipkin's kind, as the other collectors' span.kind tag
 				l.Tags["span.kind"] = strings.ToLower(l.Kind)
 			}
-			out = append(out, span{l.Service, l.Operation, l.TraceID, l.SpanID, l.ParentID, l.Tags})
+			var logs []string
+			for _, r := range l.Logs {
+				for _, v := range r.Fields {
+					logs = append(logs, v)
+				}
+			}
+			out = append(out, span{l.Service, l.Operation, l.TraceID, l.SpanID, l.ParentID, l.Tags, logs})
 		}
 	}
 	return out
@@ -228,8 +250,31 @@ func check(t *testing.T, spans []span) {
 				t.Errorf("trace %s: span %s has %s=%q (present %v), want %q; tags %v", id, c.s.Operation, c.key, v, ok, c.want, c.s.Tags)
 			}
 		}
+		// Events, and the failing lookup's error and status.
+		if !logged(lookup, "cache miss") {
+			t.Errorf("trace %s: lookup has no cache miss event: %v", id, lookup.Logs)
+		}
+		if sku := price.Tags["sku"]; sku == outOfStock {
+			if lookup.Tags["error"] != "true" || lookup.Tags["otel.status_description"] != "out of stock" || !logged(lookup, outOfStock+" is out of stock") {
+				t.Errorf("trace %s: the failing lookup has tags %v and logs %v; want error=true, its status description and the error logged",
+					id, lookup.Tags, lookup.Logs)
+			}
+		} else if _, ok := lookup.Tags["error"]; ok {
+			t.Errorf("trace %s: lookup of %s tagged error", id, sku)
+		}
 		if len(tr) != 7 {
 			t.Errorf("trace %s has %d spans, want 7: %v", id, len(tr), tr)
 		}
 	}
+}
+
+// logged reports whether one of s's log fields holds text (Zipkin keeps
+// a field as the annotation "key:value").
+func logged(s span, text string) bool {
+	for _, v := range s.Logs {
+		if strings.Contains(v, text) {
+			return true
+		}
+	}
+	return false
 }
