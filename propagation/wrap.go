@@ -68,15 +68,7 @@ func (w *wrapped) Unwrap() opentracing.Tracer { return w.Tracer }
 // Inject implements opentracing.Tracer.
 func (w *wrapped) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
 	if w.native && format == opentracing.Binary {
-		out, ok := carrier.(io.Writer)
-		if !ok || out == nil {
-			return opentracing.ErrInvalidCarrier
-		}
-		m := opentracing.TextMapCarrier{}
-		if err := w.Inject(sc, opentracing.TextMap, m); err != nil {
-			return err
-		}
-		return json.NewEncoder(out).Encode(map[string]string(m))
+		return InjectBinary(w, sc, carrier)
 	}
 	if !textFormat(format) {
 		if w.native {
@@ -98,18 +90,7 @@ func (w *wrapped) Inject(sc opentracing.SpanContext, format, carrier interface{}
 // Extract implements opentracing.Tracer.
 func (w *wrapped) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
 	if w.native && format == opentracing.Binary {
-		in, ok := carrier.(io.Reader)
-		if !ok || in == nil {
-			return nil, opentracing.ErrInvalidCarrier
-		}
-		var m map[string]string
-		if err := json.NewDecoder(in).Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, opentracing.ErrSpanContextNotFound
-			}
-			return nil, fmt.Errorf("%w: %w", opentracing.ErrSpanContextCorrupted, err)
-		}
-		return w.Extract(opentracing.TextMap, opentracing.TextMapCarrier(m))
+		return ExtractBinary(w, carrier)
 	}
 	if !textFormat(format) {
 		if w.native {
@@ -137,4 +118,38 @@ func (w *wrapped) Extract(format, carrier interface{}) (opentracing.SpanContext,
 
 func textFormat(format interface{}) bool {
 	return format == opentracing.TextMap || format == opentracing.HTTPHeaders
+}
+
+// InjectBinary writes sc into carrier, an io.Writer, in the Binary format
+// of backends whose native formats are text maps: one JSON object of the
+// entries tr's TextMap Inject writes.
+func InjectBinary(tr opentracing.Tracer, sc opentracing.SpanContext, carrier interface{}) error {
+	out, ok := carrier.(io.Writer)
+	if !ok || out == nil {
+		return opentracing.ErrInvalidCarrier
+	}
+	m := opentracing.TextMapCarrier{}
+	if err := tr.Inject(sc, opentracing.TextMap, m); err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(map[string]string(m))
+}
+
+// ExtractBinary reads what [InjectBinary] writes, with tr's TextMap
+// Extract. An empty carrier gives opentracing.ErrSpanContextNotFound; one
+// that is not a JSON object of strings, an error wrapping
+// opentracing.ErrSpanContextCorrupted.
+func ExtractBinary(tr opentracing.Tracer, carrier interface{}) (opentracing.SpanContext, error) {
+	in, ok := carrier.(io.Reader)
+	if !ok || in == nil {
+		return nil, opentracing.ErrInvalidCarrier
+	}
+	var m map[string]string
+	if err := json.NewDecoder(in).Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, opentracing.ErrSpanContextNotFound
+		}
+		return nil, fmt.Errorf("%w: %w", opentracing.ErrSpanContextCorrupted, err)
+	}
+	return tr.Extract(opentracing.TextMap, opentracing.TextMapCarrier(m))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/opentracing/opentracing-go"
@@ -183,4 +184,78 @@ func TestWrapErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNative: Inject writes the inject formats only, Extract reads the
+// extract ones, Binary carries the text entries as JSON, and other
+// formats are refused without reaching the tracer.
+func TestNative(t *testing.T) {
+	rec := &mockRecorder{MockTracer: mocktracer.New()}
+	tr := propagation.Native(rec, mockConverter{}, propagation.Formats{propagation.B3Multi},
+		propagation.Formats{propagation.B3, propagation.B3Multi})
+	span := tr.StartSpan("s")
+	span.SetBaggageItem("tenant", "acme")
+	h := http.Header{}
+	if err := tr.Inject(span.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h)); err != nil {
+		t.Fatal(err)
+	}
+	if h.Get("b3") != "" || h.Get("x-b3-traceid") == "" || h.Get("baggage-tenant") != "acme" {
+		t.Errorf("Inject wrote %v, want B3 multi headers with baggage only", h)
+	}
+	single := http.Header{"B3": {"0000000000000001-0000000000000002-1"}}
+	if sc, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(single)); err != nil || sc.(mocktracer.MockSpanContext).SpanID != 2 {
+		t.Errorf("Extract of the single header = %v, %v", sc, err)
+	}
+
+	var buf bytes.Buffer
+	if err := tr.Inject(span.Context(), opentracing.Binary, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "{") {
+		t.Errorf("Binary wrote %q, want a JSON object", buf.String())
+	}
+	sc, err := tr.Extract(opentracing.Binary, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sc.(mocktracer.MockSpanContext), span.Context().(mocktracer.MockSpanContext); got.SpanID != want.SpanID || got.Baggage["tenant"] != "acme" {
+		t.Errorf("Binary round trip gave %+v, want %+v", got, want)
+	}
+	for _, tt := range []struct {
+		name string
+		give string
+		want error
+	}{
+		{"empty", "", opentracing.ErrSpanContextNotFound},
+		{"not JSON", "{", opentracing.ErrSpanContextCorrupted},
+	} {
+		if _, err := tr.Extract(opentracing.Binary, strings.NewReader(tt.give)); !errors.Is(err, tt.want) {
+			t.Errorf("Binary %s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if err := tr.Inject(span.Context(), "custom", nil); err != opentracing.ErrUnsupportedFormat {
+		t.Errorf("Inject of a custom format: %v", err)
+	}
+	if _, err := tr.Extract("custom", nil); err != opentracing.ErrUnsupportedFormat {
+		t.Errorf("Extract of a custom format: %v", err)
+	}
+	if len(rec.injected) != 0 || len(rec.extracted) != 0 {
+		t.Errorf("the tracer saw Inject %v, Extract %v", rec.injected, rec.extracted)
+	}
+}
+
+// mockRecorder is mocktracer, recording the formats it is asked to handle.
+type mockRecorder struct {
+	*mocktracer.MockTracer
+	injected, extracted []interface{}
+}
+
+func (r *mockRecorder) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
+	r.injected = append(r.injected, format)
+	return r.MockTracer.Inject(sc, format, carrier)
+}
+
+func (r *mockRecorder) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
+	r.extracted = append(r.extracted, format)
+	return r.MockTracer.Extract(format, carrier)
 }

@@ -3,19 +3,19 @@ package otel
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"log"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
-	"github.com/polytrace/polytrace/internal/lightspan"
-	"github.com/polytrace/polytrace/internal/ratelog"
-	"github.com/polytrace/polytrace/internal/reach"
-	"github.com/polytrace/polytrace/internal/sampling"
-	"github.com/polytrace/polytrace/internal/shutdown"
-	"github.com/polytrace/polytrace/internal/spanstats"
-	"github.com/polytrace/polytrace/propagation"
-	"github.com/polytrace/polytrace/tracer"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	otbridge "go.opentelemetry.io/otel/bridge/opentracing"
@@ -26,16 +26,15 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
-	"io"
-	"log"
-	"maps"
-	"math"
-	"math/rand/v2"
-	"os"
-	"sort"
-	"strings"
-	"sync"
-	"time"
+
+	"github.com/polytrace/polytrace/internal/lightspan"
+	"github.com/polytrace/polytrace/internal/ratelog"
+	"github.com/polytrace/polytrace/internal/reach"
+	"github.com/polytrace/polytrace/internal/sampling"
+	"github.com/polytrace/polytrace/internal/shutdown"
+	"github.com/polytrace/polytrace/internal/spanstats"
+	"github.com/polytrace/polytrace/propagation"
+	"github.com/polytrace/polytrace/tracer"
 )
 
 // Name is the backend's registered name, the value of TRACER_BACKEND that
@@ -358,18 +357,9 @@ func (t *otTracer) Inject(sc opentracing.SpanContext, format, carrier interface{
 		}
 		return t.native.Inject(sc, format, carrier)
 	case opentracing.Binary:
-	default:
-		return opentracing.ErrUnsupportedFormat
+		return propagation.InjectBinary(t.native, sc, carrier)
 	}
-	w, ok := carrier.(io.Writer)
-	if !ok {
-		return opentracing.ErrInvalidCarrier
-	}
-	m := opentracing.TextMapCarrier{}
-	if err := t.native.Inject(sc, opentracing.TextMap, m); err != nil {
-		return err
-	}
-	return json.NewEncoder(w).Encode(map[string]string(m))
+	return opentracing.ErrUnsupportedFormat
 }
 
 // Extract implements opentracing.Tracer, reading what Inject writes. No
@@ -386,21 +376,9 @@ func (t *otTracer) Extract(format, carrier interface{}) (opentracing.SpanContext
 		}
 		return t.native.Extract(format, carrier)
 	case opentracing.Binary:
-	default:
-		return nil, opentracing.ErrUnsupportedFormat
+		return propagation.ExtractBinary(t.native, carrier)
 	}
-	r, ok := carrier.(io.Reader)
-	if !ok {
-		return nil, opentracing.ErrInvalidCarrier
-	}
-	var m map[string]string
-	if err := json.NewDecoder(r).Decode(&m); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, opentracing.ErrSpanContextNotFound
-		}
-		return nil, fmt.Errorf("%w: %w", opentracing.ErrSpanContextCorrupted, err)
-	}
-	return t.native.Extract(opentracing.TextMap, opentracing.TextMapCarrier(m))
+	return nil, opentracing.ErrUnsupportedFormat
 }
 
 // otelCarrier lets Inject and Extract take OpenTelemetry's carriers (such
