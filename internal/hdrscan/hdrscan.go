@@ -6,8 +6,6 @@
 package hdrscan
 
 import (
-	"strings"
-
 	"github.com/opentracing/opentracing-go"
 )
 
@@ -33,16 +31,6 @@ func (f Fields) Absent(carrier interface{}) bool {
 		}
 	}
 	return true
-}
-
-// Is reports whether the header name k is name, a lower-case ASCII string,
-// ignoring ASCII case.
-func Is(k, name string) bool { return len(k) == len(name) && equalFold(k, name) }
-
-// HasPrefix reports whether the header name k starts with prefix, a
-// lower-case ASCII string, ignoring ASCII case.
-func HasPrefix(k, prefix string) bool {
-	return len(k) >= len(prefix) && equalFold(k[:len(prefix)], prefix)
 }
 
 // Match reports whether the header name k is one of f's names or starts
@@ -74,22 +62,6 @@ func equalFold(s, lower string) bool {
 		}
 		if c != lower[i] {
 			return false
-		}
-	}
-	return true
-}
-
-// Lower reports whether every string in f is lower-case ASCII, as Absent
-// requires; backends check their Fields with it in tests.
-func (f Fields) Lower() bool {
-	for _, s := range append(append([]string(nil), f.Names...), f.Prefixes...) {
-		if s == "" || s != strings.ToLower(s) {
-			return false
-		}
-		for i := 0; i < len(s); i++ {
-			if s[i] >= 0x80 {
-				return false
-			}
 		}
 	}
 	return true
