@@ -102,7 +102,9 @@ func checkout(tr *polytrace.Tracer, client *http.Client, invURL string) http.Han
 	r.Use(ginmw.Middleware(tr))
 	otel := tr.TracerProvider().Tracer("otelmix/checkout")
 	r.GET("/checkout/:sku", func(c *gin.Context) {
-		ctx, price := otel.Start(c.Request.Context(), "price", trace.WithAttributes(attribute.String("sku", c.Param("sku"))))
+		ctx, price := otel.Start(c.Request.Context(), "price", trace.WithAttributes(
+			attribute.String("sku", c.Param("sku")), attribute.Int("quantity", 2), attribute.Float64("unit_price", 9.5),
+			attribute.Bool("gift", true), attribute.StringSlice("coupons", []string{"WELCOME", "FREESHIP"})))
 		defer price.End()
 		reserve, ctx := opentracing.StartSpanFromContextWithTracer(ctx, tr, "reserve")
 		defer reserve.Finish()

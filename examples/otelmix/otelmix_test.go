@@ -241,6 +241,10 @@ func check(t *testing.T, spans []span) {
 		}{
 			{price, "otel.scope.name", "otelmix/checkout"},
 			{price, "sku", ""}, // any value: sku-N
+			{price, "quantity", "2"},
+			{price, "unit_price", "9.5"},
+			{price, "gift", "true"},
+			{price, "coupons", `["WELCOME","FREESHIP"]`},
 			{client, "span.kind", "client"},
 			{lookup, "otel.scope.name", "otelmix/inventory"},
 			{db, "db.system", "sqlite"},
