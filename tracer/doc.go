@@ -7,7 +7,10 @@
 //
 //	func init() { tracer.Register("mybackend", Open) }
 //
-// and proves itself by running the shared conformance suite in
+// Its New returns [Ready] of the instance it built, which gives every
+// backend the same guarantees (TRACER_PROPAGATION, a bounded Shutdown,
+// TRACER_STRICT's check, the OpenTelemetry API); it proves itself by
+// running the shared conformance suite in
 // [github.com/polytrace/polytrace/tracer/tracertest].
 //
 // Nothing in this package reads the process environment: backend-specific

@@ -37,7 +37,7 @@ type Instance struct {
 	Stats func() Stats
 
 	// Ping, when set, checks that the collector can be reached, returning
-	// by ctx's deadline; the root package calls it only when
+	// by ctx's deadline; [Ready] calls it only when
 	// [Config.Strict] is set. Nil means there is nothing to check (the
 	// backend does not report over the network, or its transport cannot
 	// tell, as with UDP).
