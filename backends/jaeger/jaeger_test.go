@@ -140,8 +140,57 @@ func TestConformance(t *testing.T) {
 			}
 			return inst
 		},
+		OpenRecorded: func(t *testing.T, cfg tracer.Config) (*tracer.Instance, func() []tracertest.Exported) {
+			agent := startAgent(t)
+			cfg.Lookup = tracer.MapLookup(agentEnv(t, agent))
+			inst, err := jaeger.Open(cfg)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			sampled := cfg.SampleRate == nil || *cfg.SampleRate > 0
+			return inst, func() []tracertest.Exported {
+				// UDP: the spans sent before Shutdown returned may still
+				// be on their way to the agent.
+				if sampled {
+					waitForSpan(t, agent, "otel-mapping")
+				} else {
+					time.Sleep(300 * time.Millisecond)
+				}
+				var out []tracertest.Exported
+				for _, b := range agent.GetJaegerBatches() {
+					for _, s := range b.Spans {
+						e := tracertest.Exported{Operation: s.OperationName, Tags: thriftFields(s.Tags)}
+						for _, l := range s.Logs {
+							e.Logs = append(e.Logs, thriftFields(l.Fields))
+						}
+						out = append(out, e)
+					}
+				}
+				return out
+			}
+		},
 		Probe: probe{},
 	})
+}
+
+// thriftFields are Jaeger tags or log fields as text.
+func thriftFields(tags []*thriftjaeger.Tag) map[string]string {
+	m := map[string]string{}
+	for _, tag := range tags {
+		switch {
+		case tag.VStr != nil:
+			m[tag.Key] = *tag.VStr
+		case tag.VLong != nil:
+			m[tag.Key] = strconv.FormatInt(*tag.VLong, 10)
+		case tag.VDouble != nil:
+			m[tag.Key] = strconv.FormatFloat(*tag.VDouble, 'g', -1, 64)
+		case tag.VBool != nil:
+			m[tag.Key] = strconv.FormatBool(*tag.VBool)
+		default:
+			m[tag.Key] = string(tag.VBinary)
+		}
+	}
+	return m
 }
 
 // waitForSpan polls the agent until a span named op arrives, and returns

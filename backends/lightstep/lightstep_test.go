@@ -105,6 +105,21 @@ func TestConformance(t *testing.T) {
 					cfg.Lookup = tracer.MapLookup(settings(host, port, tr, nil))
 					return open(t, cfg)
 				},
+				OpenRecorded: func(t *testing.T, cfg tracer.Config) (*tracer.Instance, func() []tracertest.Exported) {
+					rec := lightsteptest.Start(t, tr)
+					cfg.Lookup = tracer.MapLookup(settings(rec.Host, rec.Port, tr, nil))
+					return open(t, cfg), func() []tracertest.Exported {
+						var out []tracertest.Exported
+						for _, s := range rec.Spans() {
+							e := tracertest.Exported{Operation: s.Operation, Tags: s.Tags}
+							for _, l := range s.Logs {
+								e.Logs = append(e.Logs, l.Fields)
+							}
+							out = append(out, e)
+						}
+						return out
+					}
+				},
 				Probe: probe{},
 			})
 		})

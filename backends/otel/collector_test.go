@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,9 +34,11 @@ type gotSpan struct {
 	TraceID, SpanID, ParentID string // hex; ParentID "" for a root
 	Kind                      string // SPAN_KIND_CLIENT, …
 	Status                    string // STATUS_CODE_ERROR, …
+	StatusMessage             string
 	Attrs                     map[string]string
 	Resource                  map[string]string
 	Events                    []string
+	EventAttrs                []map[string]string // of each event
 }
 
 func (s gotSpan) String() string {
@@ -68,19 +71,21 @@ func (c *collector) add(req request, rs []*tracepb.ResourceSpans) {
 		for _, ss := range r.GetScopeSpans() {
 			for _, s := range ss.GetSpans() {
 				g := gotSpan{
-					Name:     s.GetName(),
-					TraceID:  hex.EncodeToString(s.GetTraceId()),
-					SpanID:   hex.EncodeToString(s.GetSpanId()),
-					Kind:     s.GetKind().String(),
-					Status:   s.GetStatus().GetCode().String(),
-					Attrs:    attrMap(s.GetAttributes()),
-					Resource: res,
+					Name:          s.GetName(),
+					TraceID:       hex.EncodeToString(s.GetTraceId()),
+					SpanID:        hex.EncodeToString(s.GetSpanId()),
+					Kind:          s.GetKind().String(),
+					Status:        s.GetStatus().GetCode().String(),
+					StatusMessage: s.GetStatus().GetMessage(),
+					Attrs:         attrMap(s.GetAttributes()),
+					Resource:      res,
 				}
 				if p := s.GetParentSpanId(); len(p) > 0 {
 					g.ParentID = hex.EncodeToString(p)
 				}
 				for _, e := range s.GetEvents() {
 					g.Events = append(g.Events, e.GetName())
+					g.EventAttrs = append(g.EventAttrs, attrMap(e.GetAttributes()))
 				}
 				c.spans = append(c.spans, g)
 			}
@@ -99,6 +104,12 @@ func attrMap(kvs []*commonpb.KeyValue) map[string]string {
 			m[kv.GetKey()] = fmt.Sprint(v.GetBoolValue())
 		case *commonpb.AnyValue_DoubleValue:
 			m[kv.GetKey()] = fmt.Sprint(v.GetDoubleValue())
+		case *commonpb.AnyValue_ArrayValue:
+			var items []string
+			for _, item := range v.GetArrayValue().GetValues() {
+				items = append(items, strconv.Quote(item.GetStringValue()))
+			}
+			m[kv.GetKey()] = "[" + strings.Join(items, ",") + "]"
 		default:
 			m[kv.GetKey()] = v.GetStringValue()
 		}

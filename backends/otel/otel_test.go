@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -85,6 +86,12 @@ func TestConformance(t *testing.T) {
 				OpenUnreachable: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
 					return open(t, cfg, Options{Protocol: protocol, Endpoint: "http://" + hole,
 						ScheduleDelay: time.Millisecond})
+				},
+				OpenRecorded: func(t *testing.T, cfg tracer.Config) (*tracer.Instance, func() []tracertest.Exported) {
+					c, srv := startHTTP(t, false)
+					inst := open(t, cfg, Options{Protocol: ProtocolHTTPProtobuf, Endpoint: srv.URL + "/v1/traces",
+						ScheduleDelay: 10 * time.Millisecond})
+					return inst, func() []tracertest.Exported { return exported(c.Spans()) }
 				},
 				Probe: probe{},
 			})
@@ -454,4 +461,29 @@ func TestShutdownReportsFlushError(t *testing.T) {
 	if !strings.Contains(logs.String(), "export failed: 1 spans:") || !strings.Contains(logs.String(), "[redacted]") {
 		t.Errorf("log %q, want the failure with the secret redacted", logs.String())
 	}
+}
+
+// exported is what the receiver got, in the conformance suite's shape, as
+// Jaeger shows OTLP spans: the kind as span.kind, an error status as
+// error=true and otel.status_description, events as log records.
+func exported(spans []gotSpan) []tracertest.Exported {
+	var out []tracertest.Exported
+	for _, s := range spans {
+		e := tracertest.Exported{Operation: s.Name, Tags: map[string]string{}}
+		maps.Copy(e.Tags, s.Attrs)
+		if k := strings.TrimPrefix(s.Kind, "SPAN_KIND_"); k != "" && k != "INTERNAL" && k != "UNSPECIFIED" {
+			e.Tags["span.kind"] = strings.ToLower(k)
+		}
+		if s.Status == "STATUS_CODE_ERROR" {
+			e.Tags["error"] = "true"
+			e.Tags["otel.status_description"] = s.StatusMessage
+		}
+		for i, name := range s.Events {
+			l := map[string]string{"event": name}
+			maps.Copy(l, s.EventAttrs[i])
+			e.Logs = append(e.Logs, l)
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"regexp"
@@ -150,6 +151,24 @@ func TestConformance(t *testing.T) {
 	tracertest.Run(t, tracertest.Harness{
 		Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
 			return mustNew(t, cfg, &safeBuffer{})
+		},
+		OpenRecorded: func(t *testing.T, cfg tracer.Config) (*tracer.Instance, func() []tracertest.Exported) {
+			out := &safeBuffer{}
+			return mustNew(t, cfg, out), func() []tracertest.Exported {
+				var exported []tracertest.Exported
+				for _, l := range parseLines(t, out.String()) {
+					e := tracertest.Exported{Operation: l.Operation, Tags: map[string]string{}}
+					maps.Copy(e.Tags, l.Tags)
+					if l.Kind != "" {
+						e.Tags["span.kind"] = strings.ToLower(l.Kind)
+					}
+					for _, r := range l.Logs {
+						e.Logs = append(e.Logs, r.Fields)
+					}
+					exported = append(exported, e)
+				}
+				return exported
+			}
 		},
 		// There is no network: the nearest thing to an unreachable
 		// collector is a writer that never returns.

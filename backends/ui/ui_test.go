@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -99,6 +101,37 @@ func TestConformance(t *testing.T) {
 		Open: func(t *testing.T, cfg tracer.Config) *tracer.Instance {
 			inst, _ := open(t, cfg, traceview.DefaultMaxBytes)
 			return inst
+		},
+		OpenRecorded: func(t *testing.T, cfg tracer.Config) (*tracer.Instance, func() []tracertest.Exported) {
+			store := traceview.NewStore(traceview.DefaultMaxBytes)
+			var (
+				mu  sync.Mutex
+				got []tracertest.Exported
+			)
+			add := func(m model.SpanModel) bool {
+				e := tracertest.Exported{Operation: m.Name, Tags: map[string]string{}}
+				maps.Copy(e.Tags, m.Tags)
+				if m.Kind != "" {
+					e.Tags["span.kind"] = strings.ToLower(string(m.Kind))
+				}
+				for _, a := range m.Annotations {
+					k, v, _ := strings.Cut(a.Value, ":")
+					e.Logs = append(e.Logs, map[string]string{k: v})
+				}
+				mu.Lock()
+				got = append(got, e)
+				mu.Unlock()
+				return store.Add(m)
+			}
+			inst, err := New(cfg, Options{Store: store, add: add})
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			return inst, func() []tracertest.Exported {
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Clone(got)
+			}
 		},
 		// Nothing goes over a network: the nearest thing to an unreachable
 		// collector is a store that never lets the spans in (a page render

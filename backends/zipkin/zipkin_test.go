@@ -163,8 +163,41 @@ func TestConformance(t *testing.T) {
 			return mustNew(t, cfg,
 				Options{Endpoint: "http://" + blackHole(t) + "/api/v2/spans", BatchInterval: 10 * time.Millisecond, Timeout: time.Hour})
 		},
+		OpenRecorded: func(t *testing.T, cfg tracer.Config) (*tracer.Instance, func() []tracertest.Exported) {
+			col := newCollector(t)
+			inst := mustNew(t, cfg, Options{Endpoint: col.endpoint(), BatchInterval: 10 * time.Millisecond})
+			return inst, func() []tracertest.Exported {
+				col.mu.Lock()
+				defer col.mu.Unlock()
+				var out []tracertest.Exported
+				for _, s := range col.received {
+					out = append(out, exportedOf(s.Name, s.Kind, s.Tags, s.Annotations))
+				}
+				return out
+			}
+		},
 		Probe: probe{},
 	})
+}
+
+// exportedOf is a Zipkin span in the suite's shape: the kind as span.kind,
+// each annotation "key:value" as a one-field log record.
+func exportedOf(name, kind string, tags map[string]string, annotations []struct {
+	Timestamp int64  `json:"timestamp"`
+	Value     string `json:"value"`
+}) tracertest.Exported {
+	e := tracertest.Exported{Operation: name, Tags: map[string]string{}}
+	for k, v := range tags {
+		e.Tags[k] = v
+	}
+	if kind != "" {
+		e.Tags["span.kind"] = strings.ToLower(kind)
+	}
+	for _, a := range annotations {
+		k, v, _ := strings.Cut(a.Value, ":")
+		e.Logs = append(e.Logs, map[string]string{k: v})
+	}
+	return e
 }
 
 func TestRegistered(t *testing.T) {

@@ -57,6 +57,12 @@ type Harness struct {
 	// identities through the backend's own span context type.
 	Probe harness.APICheckProbe
 
+	// OpenRecorded, when set, builds from cfg a tracer whose receiver the
+	// suite can read: exported returns, once the instance is shut down,
+	// every span it received. The suite checks with it how OpenTelemetry
+	// spans map onto the backend's.
+	OpenRecorded RecordedOpen
+
 	// ShutdownDeadline is the deadline given to Shutdown in the
 	// unreachable-collector check. Zero means 500ms.
 	ShutdownDeadline time.Duration
@@ -97,6 +103,7 @@ func run(t *testing.T, h bound) {
 	t.Run("PropagationSetting", func(t *testing.T) { testPropagationSetting(t, h) })
 	t.Run("LightSpans", func(t *testing.T) { testLightSpans(t, h) })
 	t.Run("OpenTelemetryAPI", func(t *testing.T) { testOpenTelemetryAPI(t, h) })
+	t.Run("OpenTelemetryMapping", func(t *testing.T) { testOpenTelemetryMapping(t, h) })
 	t.Run("ExtractWithoutContext", func(t *testing.T) { testExtractEmpty(t, h) })
 	t.Run("ExtractMalformedHeaders", func(t *testing.T) { testExtractMalformed(t, h) })
 	t.Run("ShutdownIdempotent", func(t *testing.T) { testShutdownIdempotent(t, h) })
