@@ -10,37 +10,14 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 
+	"github.com/polytrace/polytrace/internal/mockconv"
 	"github.com/polytrace/polytrace/propagation"
 )
-
-// mockConverter converts mocktracer's span contexts (int ids).
-type mockConverter struct{ fromErr error }
-
-func (mockConverter) ToNeutral(sc opentracing.SpanContext) (propagation.SpanContext, bool) {
-	m, ok := sc.(mocktracer.MockSpanContext)
-	if !ok {
-		return propagation.SpanContext{}, false
-	}
-	n := propagation.SpanContext{TraceID: propagation.TraceID{Low: uint64(m.TraceID)}, SpanID: uint64(m.SpanID),
-		Sampling: propagation.NotSampled, Baggage: m.Baggage}
-	if m.Sampled {
-		n.Sampling = propagation.Sampled
-	}
-	return n, true
-}
-
-func (c mockConverter) FromNeutral(n propagation.SpanContext) (opentracing.SpanContext, error) {
-	if c.fromErr != nil {
-		return nil, c.fromErr
-	}
-	return mocktracer.MockSpanContext{TraceID: int(n.TraceID.Low), SpanID: int(n.SpanID),
-		Sampled: n.Sampling.IsSampled(), Baggage: n.Baggage}, nil
-}
 
 func TestWrapInjectExtract(t *testing.T) {
 	mt := mocktracer.New()
 	fs := propagation.Formats{propagation.TraceContext, propagation.Baggage, propagation.Jaeger}
-	tr := propagation.Wrap(mt, mockConverter{}, fs)
+	tr := propagation.Wrap(mt, mockconv.Converter{}, fs)
 
 	parent := tr.StartSpan("parent")
 	parent.SetBaggageItem("tenant", "acme")
@@ -112,7 +89,7 @@ func (r *recorder) Extract(format, _ interface{}) (opentracing.SpanContext, erro
 
 func TestWrapDelegates(t *testing.T) {
 	rec := &recorder{}
-	tr := propagation.Wrap(rec, mockConverter{}, propagation.Formats{propagation.B3})
+	tr := propagation.Wrap(rec, mockconv.Converter{}, propagation.Formats{propagation.B3})
 	sc := mocktracer.MockSpanContext{TraceID: 1, SpanID: 2}
 	_ = tr.Inject(sc, opentracing.Binary, &bytes.Buffer{})
 	_, _ = tr.Extract(opentracing.Binary, &bytes.Buffer{})
@@ -134,10 +111,10 @@ func TestWrapUnchanged(t *testing.T) {
 	if tr := propagation.Wrap(mt, nil, propagation.Formats{propagation.B3}); tr != mt {
 		t.Errorf("Wrap with no converter = %T, want the tracer itself", tr)
 	}
-	if tr := propagation.Wrap(mt, mockConverter{}, nil); tr != mt {
+	if tr := propagation.Wrap(mt, mockconv.Converter{}, nil); tr != mt {
 		t.Errorf("Wrap with no formats = %T, want the tracer itself", tr)
 	}
-	if tr := propagation.Wrap(nil, mockConverter{}, propagation.Formats{propagation.B3}); tr != nil {
+	if tr := propagation.Wrap(nil, mockconv.Converter{}, propagation.Formats{propagation.B3}); tr != nil {
 		t.Errorf("Wrap(nil) = %T, want nil", tr)
 	}
 }
@@ -145,7 +122,7 @@ func TestWrapUnchanged(t *testing.T) {
 func TestWrapErrors(t *testing.T) {
 	boom := errors.New("boom")
 	fs := propagation.Formats{propagation.B3}
-	tr := propagation.Wrap(mocktracer.New(), mockConverter{}, fs)
+	tr := propagation.Wrap(mocktracer.New(), mockconv.Converter{}, fs)
 	good := mocktracer.MockSpanContext{TraceID: 1, SpanID: 2}
 	valid := opentracing.TextMapCarrier{"b3": "0000000000000001-0000000000000002-1"}
 	tests := []struct {
@@ -173,7 +150,7 @@ func TestWrapErrors(t *testing.T) {
 			return err
 		}, opentracing.ErrSpanContextCorrupted},
 		{"converter fails", func() error {
-			_, err := propagation.Wrap(mocktracer.New(), mockConverter{fromErr: boom}, fs).Extract(opentracing.TextMap, valid)
+			_, err := propagation.Wrap(mocktracer.New(), mockconv.Converter{FromErr: boom}, fs).Extract(opentracing.TextMap, valid)
 			return err
 		}, boom},
 	}
@@ -191,7 +168,7 @@ func TestWrapErrors(t *testing.T) {
 // formats are refused without reaching the tracer.
 func TestNative(t *testing.T) {
 	rec := &mockRecorder{MockTracer: mocktracer.New()}
-	tr := propagation.Native(rec, mockConverter{}, propagation.Formats{propagation.B3Multi},
+	tr := propagation.Native(rec, mockconv.Converter{}, propagation.Formats{propagation.B3Multi},
 		propagation.Formats{propagation.B3, propagation.B3Multi})
 	span := tr.StartSpan("s")
 	span.SetBaggageItem("tenant", "acme")

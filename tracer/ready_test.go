@@ -12,25 +12,10 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 
+	"github.com/polytrace/polytrace/internal/mockconv"
 	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 )
-
-// mockConverter translates mocktracer's span contexts, for Ready's
-// propagation wrapping.
-type mockConverter struct{}
-
-func (mockConverter) ToNeutral(sc opentracing.SpanContext) (propagation.SpanContext, bool) {
-	c, ok := sc.(mocktracer.MockSpanContext)
-	if !ok {
-		return propagation.SpanContext{}, false
-	}
-	return propagation.SpanContext{TraceID: propagation.TraceID{Low: uint64(c.TraceID)}, SpanID: uint64(c.SpanID), Sampling: propagation.Sampled}, true
-}
-
-func (mockConverter) FromNeutral(n propagation.SpanContext) (opentracing.SpanContext, error) {
-	return mocktracer.MockSpanContext{TraceID: int(n.TraceID.Low), SpanID: int(n.SpanID), Sampled: true}, nil
-}
 
 func TestReady(t *testing.T) {
 	tests := []struct {
@@ -54,7 +39,7 @@ func TestReady(t *testing.T) {
 			mock := mocktracer.New()
 			inst := &tracer.Instance{
 				Tracer:    mock,
-				Converter: mockConverter{},
+				Converter: mockconv.Converter{},
 				Shutdown:  func(context.Context) error { shut.Store(true); return nil },
 				Ping:      func(context.Context) error { return tt.ping },
 			}

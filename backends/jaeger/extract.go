@@ -10,13 +10,17 @@ import (
 
 // clientOnly are the headers left to jaeger-client-go's HTTP propagator:
 // the debug id, the ad hoc baggage list and the uberctx-* items (which
-// the client takes even without a trace context).
+// the client takes even without a trace context); anyHeader adds
+// uber-trace-id, every header the client reads.
 var (
 	clientOnly = hdrscan.Fields{
 		Names:    []string{jaegerclient.JaegerDebugHeader, jaegerclient.JaegerBaggageHeader},
 		Prefixes: []string{jaegerclient.TraceBaggageHeaderPrefix},
 	}
-	traceHeader = hdrscan.Fields{Names: []string{jaegerclient.TraceContextHeaderName}}
+	anyHeader = hdrscan.Fields{
+		Names:    append([]string{jaegerclient.TraceContextHeaderName}, clientOnly.Names...),
+		Prefixes: clientOnly.Prefixes,
+	}
 )
 
 // headerExtractor is the tracer's extractor for the HTTPHeaders format:
@@ -38,14 +42,16 @@ var jaegerFormat = propagation.Formats{propagation.Jaeger}
 // Extract implements jaegerclient.Extractor.
 func (e headerExtractor) Extract(carrier interface{}) (jaegerclient.SpanContext, error) {
 	h, ok := carrier.(opentracing.HTTPHeadersCarrier)
-	if !ok || !clientOnly.Absent(h) {
+	switch {
+	case ok && anyHeader.Absent(h): // the common request: one scan
+		return jaegerclient.SpanContext{}, opentracing.ErrSpanContextNotFound
+	case !ok || !clientOnly.Absent(h):
 		return e.next.Extract(carrier)
 	}
+	// An empty uber-trace-id is "not found" here and an error for the
+	// client: any error goes to the client, for its own answer.
 	n, err := jaegerFormat.Extract(h)
-	switch {
-	case err == opentracing.ErrSpanContextNotFound && traceHeader.Absent(h):
-		return jaegerclient.SpanContext{}, err
-	case err != nil, n.Sampling == propagation.Debug:
+	if err != nil || n.Sampling == propagation.Debug {
 		return e.next.Extract(carrier)
 	}
 	tid := jaegerclient.TraceID{High: n.TraceID.High, Low: n.TraceID.Low}

@@ -349,9 +349,9 @@ func (t *otTracer) startApplied(operationName string, opts []opentracing.StartSp
 	var parent *spanContext
 	if i := lightspan.Reference[*spanContext](so.References); i >= 0 {
 		parent = so.References[i].ReferencedContext.(*spanContext)
-		if s, ok := t.startLight(parent); ok {
-			return s
-		}
+	}
+	if s, ok := t.startLight(parent); ok {
+		return s
 	}
 	so.References = nil
 	if first := t.vendorParent(parent); first != nil {

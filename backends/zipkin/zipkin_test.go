@@ -960,3 +960,26 @@ func BenchmarkSpan(b *testing.B) {
 		})
 	}
 }
+
+// customOption is a start option of another type than opentracing's
+// plain ones, so that StartSpan applies the options to read them.
+type customOption struct{}
+
+func (customOption) Apply(*opentracing.StartSpanOptions) {}
+
+// TestSamplingWithOtherOptions: the rate decides a root whatever options
+// it is started with.
+func TestSamplingWithOtherOptions(t *testing.T) {
+	for _, rate := range []float64{0, 1} {
+		rec := recorder.NewReporter()
+		inst, err := NewWithReporter(tracer.Config{SampleRate: tracer.Rate(rate)}, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst.Tracer.StartSpan("root", customOption{}).Finish()
+		if got, want := len(rec.Flush()), int(rate); got != want {
+			t.Errorf("rate %v: %d spans reported, want %d", rate, got, want)
+		}
+		shutdownOK(t, inst)
+	}
+}

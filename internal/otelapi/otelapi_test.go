@@ -12,27 +12,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/polytrace/polytrace/propagation"
+	"github.com/polytrace/polytrace/internal/mockconv"
 )
-
-// mockConverter translates mocktracer's span contexts (int ids).
-type mockConverter struct{}
-
-func (mockConverter) ToNeutral(sc opentracing.SpanContext) (propagation.SpanContext, bool) {
-	c, ok := sc.(mocktracer.MockSpanContext)
-	if !ok {
-		return propagation.SpanContext{}, false
-	}
-	n := propagation.SpanContext{TraceID: propagation.TraceID{Low: uint64(c.TraceID)}, SpanID: uint64(c.SpanID), Sampling: propagation.NotSampled}
-	if c.Sampled {
-		n.Sampling = propagation.Sampled
-	}
-	return n, true
-}
-
-func (mockConverter) FromNeutral(n propagation.SpanContext) (opentracing.SpanContext, error) {
-	return mocktracer.MockSpanContext{TraceID: int(n.TraceID.Low), SpanID: int(n.SpanID), Sampled: n.Sampling.IsSampled()}, nil
-}
 
 // recording is mocktracer that also keeps each span's references.
 type recording struct {
@@ -93,7 +74,7 @@ func TestMapping(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mock := mocktracer.New()
 			rec := &recording{MockTracer: mock, refs: map[string][]opentracing.SpanReference{}}
-			p := NewProvider(rec, mockConverter{})
+			p := NewProvider(rec, mockconv.Converter{})
 			_, s := p.Tracer("lib", trace.WithInstrumentationVersion("1.2")).Start(context.Background(), "op", tt.opts...)
 			if tt.do != nil {
 				tt.do(s)
@@ -171,7 +152,7 @@ func toString(v interface{}) string {
 // in the context, and the returned context serves both APIs.
 func TestNesting(t *testing.T) {
 	mock := mocktracer.New()
-	p := NewProvider(mock, mockConverter{})
+	p := NewProvider(mock, mockconv.Converter{})
 	otel := p.Tracer("lib")
 
 	a := mock.StartSpan("a")
