@@ -32,7 +32,11 @@ import (
 // package.
 const (
 	// EnvBackend names the backend: jaeger, zipkin, lightstep, otel, ui,
-	// stdout or noop, case-insensitive. Unset or empty means noop.
+	// stdout or noop, case-insensitive. Unset or empty means noop. A
+	// comma-separated list of distinct backends other than noop
+	// (jaeger,otel) reports every span to each of them: see
+	// [Tracer.StatsByBackend] and the README's "Migrating between
+	// backends".
 	EnvBackend = "TRACER_BACKEND"
 	// EnvServiceName names the service. When unset: JAEGER_SERVICE_NAME,
 	// then OTEL_SERVICE_NAME, then the executable's name.
@@ -69,11 +73,13 @@ var serviceNameFallbacks = []string{"JAEGER_SERVICE_NAME", "OTEL_SERVICE_NAME"}
 // even alongside an error.
 type Tracer struct {
 	ot           opentracing.Tracer
+	unwrap       opentracing.Tracer // nil: ot
 	backend      string
 	flushTimeout time.Duration
 	shutdown     func(context.Context) error
 	stats        func() tracer.Stats
-	prop         opentracing.Tracer // Inject and Extract (ot, or ot wrapped for TRACER_PROPAGATION)
+	byBackend    func() map[string]tracer.Stats // nil: one backend, stats
+	prop         opentracing.Tracer             // Inject and Extract (ot, or ot wrapped for TRACER_PROPAGATION)
 	provider     trace.TracerProvider
 	propagator   otprop.TextMapPropagator // nil: nothing to propagate (noop)
 }
@@ -115,8 +121,8 @@ func FromEnv() (*Tracer, error) {
 	return t, nil
 }
 
-// New builds the tracer of the named backend from an explicit
-// configuration, without reading the environment and without installing
+// New builds the tracer of the named backend (or comma-separated list
+// of backends, as TRACER_BACKEND takes) from an explicit configuration, without reading the environment and without installing
 // it as the global tracer: for programs that configure in code, and for
 // processes that run several tracers. Backend-specific settings are given
 // through cfg.Lookup under their environment variable names (see
@@ -130,6 +136,16 @@ func New(backend string, cfg tracer.Config) (*Tracer, error) {
 }
 
 func open(backend string, cfg tracer.Config) (*Tracer, error) {
+	if strings.Contains(backend, ",") {
+		names, err := parseBackends(backend)
+		if err != nil {
+			return noopTracer(), fmt.Errorf("polytrace: %w", err)
+		}
+		if len(names) > 1 {
+			return openList(names, cfg)
+		}
+		backend = names[0]
+	}
 	inst, err := tracer.Open(backend, cfg)
 	if err != nil {
 		return noopTracer(), fmt.Errorf("polytrace: %w", err)
@@ -171,14 +187,11 @@ func configFromEnv(lookup tracer.LookupFunc) (backend string, cfg tracer.Config,
 	get := cfg.Get
 
 	given, _ := get(EnvBackend)
-	backend = strings.ToLower(given)
-	if backend == "" {
-		backend = noop.Name
+	names, err := parseBackends(given)
+	if err != nil {
+		return "", cfg, fmt.Errorf("polytrace: %w", err)
 	}
-	if !registered(backend) {
-		return "", cfg, fmt.Errorf("polytrace: %w: %w", tracer.ErrUnknownBackend,
-			&envconf.Error{Name: EnvBackend, Value: given, Want: "one of " + strings.Join(tracer.Backends(), ", ")})
-	}
+	backend = strings.Join(names, ",")
 
 	if name, ok := get(EnvServiceName); ok {
 		cfg.ServiceName = name
@@ -233,13 +246,22 @@ func registered(name string) bool {
 }
 
 // Backend returns the name of the backend this tracer reports to, such as
-// "jaeger" or "noop".
+// "jaeger" or "noop"; for a list, the names joined by commas
+// ("jaeger,otel").
 func (t *Tracer) Backend() string { return t.backend }
 
 // Stats reports the tracer's health: spans started, finished, exported
 // and dropped, failed exports and the last export error (see
 // [tracer.Stats]), the same way for every backend. It is cheap and safe
 // to call at any time, also after Shutdown; a no-op tracer reports zeros.
+//
+// For a list of backends, a span counts once: exported when every
+// backend exported it, dropped when any dropped it. Stats has counters,
+// not spans, so it reports the fewest spans any backend exported and the
+// most any dropped (exact when backends drop the same spans; after
+// Shutdown every finished span not exported everywhere counts as
+// dropped); export errors add up and LastExportError names each
+// backend's latest. [Tracer.StatsByBackend] has each one's figures.
 func (t *Tracer) Stats() tracer.Stats {
 	if t.stats == nil {
 		return tracer.Stats{}
@@ -247,13 +269,32 @@ func (t *Tracer) Stats() tracer.Stats {
 	return t.stats()
 }
 
+// StatsByBackend returns each backend's own Stats by name: one entry,
+// the same as Stats, for a single backend; one per backend for a list.
+// A no-op tracer returns an empty map.
+func (t *Tracer) StatsByBackend() map[string]tracer.Stats {
+	switch {
+	case t.byBackend != nil:
+		return t.byBackend()
+	case t.stats == nil:
+		return map[string]tracer.Stats{}
+	}
+	return map[string]tracer.Stats{t.backend: t.stats()}
+}
+
 // Unwrap returns the backend's own tracer, for code that needs vendor
-// features. It injects and extracts only the backend's native format,
+// features; for a list of backends, the first one's (spans started on it
+// go to that backend alone). It injects and extracts only the backend's native format,
 // whatever TRACER_PROPAGATION says. Where that tracer wraps the vendor's
 // client (the jaeger backend's does, to handle unsampled spans itself),
 // its own Unwrap method returns the client (a jaeger-client-go
 // *jaeger.Tracer).
-func (t *Tracer) Unwrap() opentracing.Tracer { return t.ot }
+func (t *Tracer) Unwrap() opentracing.Tracer {
+	if t.unwrap != nil {
+		return t.unwrap
+	}
+	return t.ot
+}
 
 // StartSpan implements opentracing.Tracer.
 func (t *Tracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {

@@ -63,6 +63,17 @@ type Instance struct {
 	// provides (see package polytrace's Tracer.TracerProvider).
 	TracerProvider trace.TracerProvider
 
+	// StartWithIDs, when set, starts a recorded span of Tracer that has
+	// the identity ids gives: its trace id (the low 64 bits where the
+	// backend's ids are 64-bit), its span id, its parent (ParentID; zero
+	// for a root) and its baggage. The span is sampled whatever the
+	// backend's sampler would decide: the decision was made elsewhere.
+	// opts carry tags and a start time, never a reference. It is how a
+	// list of backends (TRACER_BACKEND=jaeger,otel) records one span in
+	// each: the first backend starts it, the others start it again with
+	// its ids. Nil means the backend can only be used alone.
+	StartWithIDs func(name string, ids propagation.SpanContext, opts ...opentracing.StartSpanOption) opentracing.Span
+
 	native opentracing.Tracer // set by Ready: Tracer before it wrapped it
 }
 

@@ -138,8 +138,9 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			}
 			return err
 		},
-		Stats: stats.Stats,
-		Ping:  pinger(o),
+		Stats:        stats.Stats,
+		Ping:         pinger(o),
+		StartWithIDs: ot.startWithIDs,
 	})
 }
 
@@ -308,4 +309,14 @@ func (t *otTracer) lightContext(st lightspan.Start[jaegerclient.SpanContext]) ja
 		return true
 	})
 	return jaegerclient.NewSpanContext(st.Parent.TraceID(), jaegerclient.SpanID(lightspan.NewID()), st.Parent.SpanID(), false, baggage)
+}
+
+// startWithIDs starts a recorded span in the client with the identity of
+// ids (see tracer.Instance.StartWithIDs), through the client's SelfRef
+// option, which takes the span's context as given.
+func (t *otTracer) startWithIDs(name string, ids propagation.SpanContext, opts ...opentracing.StartSpanOption) opentracing.Span {
+	c := jaegerclient.NewSpanContext(jaegerclient.TraceID{High: ids.TraceID.High, Low: ids.TraceID.Low},
+		jaegerclient.SpanID(ids.SpanID), jaegerclient.SpanID(ids.ParentID), true, ids.Baggage)
+	all := make([]opentracing.StartSpanOption, 0, len(opts)+1)
+	return t.client.StartSpan(name, append(append(all, jaegerclient.SelfRef(c)), opts...)...)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/polytrace/polytrace/backends/jaeger"
 	"github.com/polytrace/polytrace/internal/faultnet"
 	"github.com/polytrace/polytrace/internal/syncbuf"
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
 )
@@ -147,19 +148,21 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
-			sampled := cfg.SampleRate == nil || *cfg.SampleRate > 0
 			return inst, func() []tracertest.Exported {
 				// UDP: the spans sent before Shutdown returned may still
-				// be on their way to the agent.
-				if sampled {
-					waitForSpan(t, agent, "otel-mapping")
-				} else {
-					time.Sleep(300 * time.Millisecond)
+				// be on their way to the agent. Stats counts them.
+				sent := inst.Stats().SpansExported
+				deadline := time.Now().Add(10 * time.Second)
+				for agentSpans(agent) < sent && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond)
 				}
 				var out []tracertest.Exported
 				for _, b := range agent.GetJaegerBatches() {
 					for _, s := range b.Spans {
-						e := tracertest.Exported{Operation: s.OperationName, Tags: thriftFields(s.Tags)}
+						e := tracertest.Exported{Operation: s.OperationName, Tags: thriftFields(s.Tags),
+							TraceID: propagation.TraceID{High: uint64(s.TraceIdHigh), Low: uint64(s.TraceIdLow)},
+							SpanID:  uint64(s.SpanId), ParentID: uint64(s.ParentSpanId),
+							Start: time.UnixMicro(s.StartTime), Finish: time.UnixMicro(s.StartTime + s.Duration)}
 						for _, l := range s.Logs {
 							e.Logs = append(e.Logs, thriftFields(l.Fields))
 						}
@@ -191,6 +194,14 @@ func thriftFields(tags []*thriftjaeger.Tag) map[string]string {
 		}
 	}
 	return m
+}
+
+// agentSpans counts the spans the agent received.
+func agentSpans(agent *testutils.MockAgent) (n int64) {
+	for _, b := range agent.GetJaegerBatches() {
+		n += int64(len(b.Spans))
+	}
+	return n
 }
 
 // waitForSpan polls the agent until a span named op arrives, and returns

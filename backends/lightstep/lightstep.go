@@ -145,7 +145,8 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 			}
 			return nil
 		},
-		Stats: stats.Stats,
+		Stats:        stats.Stats,
+		StartWithIDs: ot.startWithIDs,
 	}
 	if opts.Collector == nil {
 		inst.Ping = func(ctx context.Context) error { return reach.Addr(ctx, EnvCollectorHost, target) }
@@ -319,4 +320,20 @@ func decides(opts []opentracing.StartSpanOption) (root bool, traceID uint64) {
 		}
 	}
 	return root, traceID
+}
+
+// startWithIDs starts a recorded span in the client with the identity of
+// ids (see tracer.Instance.StartWithIDs), through the client's SetTraceID,
+// SetSpanID and SetParentSpanID options: the trace id's low 64 bits, as
+// the ottrace format carries a 128-bit id.
+func (t *otTracer) startWithIDs(name string, ids propagation.SpanContext, opts ...opentracing.StartSpanOption) opentracing.Span {
+	all := make([]opentracing.StartSpanOption, 0, len(opts)+4)
+	all = append(all, lsgo.SetTraceID(ids.TraceID.Low), lsgo.SetSpanID(ids.SpanID),
+		lsgo.SetParentSpanID(ids.ParentID), lsgo.SetSampled("true"))
+	t.stats.Started(1)
+	span := t.Tracer.StartSpan(name, append(all, opts...)...)
+	for k, v := range ids.Baggage {
+		span.SetBaggageItem(k, v)
+	}
+	return span
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/internal/lightsteptest"
 	"github.com/polytrace/polytrace/internal/syncbuf"
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
 )
@@ -111,7 +112,9 @@ func TestConformance(t *testing.T) {
 					return open(t, cfg), func() []tracertest.Exported {
 						var out []tracertest.Exported
 						for _, s := range rec.Spans() {
-							e := tracertest.Exported{Operation: s.Operation, Tags: s.Tags}
+							e := tracertest.Exported{Operation: s.Operation, Tags: s.Tags,
+								TraceID: propagation.TraceID{Low: s.TraceID}, SpanID: s.SpanID, ParentID: s.ParentSpanID,
+								Start: s.Start, Finish: s.Start.Add(s.Duration)}
 							for _, l := range s.Logs {
 								e.Logs = append(e.Logs, l.Fields)
 							}

@@ -32,6 +32,7 @@ import (
 type gotSpan struct {
 	Name                      string
 	TraceID, SpanID, ParentID string // hex; ParentID "" for a root
+	Start, End                time.Time
 	Kind                      string // SPAN_KIND_CLIENT, …
 	Status                    string // STATUS_CODE_ERROR, …
 	StatusMessage             string
@@ -79,6 +80,8 @@ func (c *collector) add(req request, rs []*tracepb.ResourceSpans) {
 					StatusMessage: s.GetStatus().GetMessage(),
 					Attrs:         attrMap(s.GetAttributes()),
 					Resource:      res,
+					Start:         time.Unix(0, int64(s.GetStartTimeUnixNano())),
+					End:           time.Unix(0, int64(s.GetEndTimeUnixNano())),
 				}
 				if p := s.GetParentSpanId(); len(p) > 0 {
 					g.ParentID = hex.EncodeToString(p)

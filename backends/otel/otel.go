@@ -117,7 +117,8 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	counts := newBatcher(exp, stats, queue, s.MaxExportBatchSize, s.ScheduleDelay, s.ExportTimeout)
 	exp.counts = counts
 	provider := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(sampler),
+		sdktrace.WithSampler(givenSampler{sampler}),
+		sdktrace.WithIDGenerator(givenIDs{}),
 		// The SDK merges the process environment's OTEL_RESOURCE_ATTRIBUTES
 		// and OTEL_SERVICE_NAME into this resource; exp puts res back.
 		sdktrace.WithResource(res),
@@ -170,7 +171,8 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 			}
 			return nil
 		},
-		Stats: stats.Stats,
+		Stats:        stats.Stats,
+		StartWithIDs: t.startWithIDs,
 	}
 	inst.Propagator = s.Propagator
 	inst.TracerProvider = t.provider
@@ -252,6 +254,7 @@ func newResource(cfg tracer.Config, o Options) (*resource.Resource, error) {
 type otTracer struct {
 	bridge   *otbridge.BridgeTracer
 	provider *otbridge.TracerProvider
+	wrapped  trace.Tracer // the provider's tracer, which the bridge starts spans with
 	light    lightspan.Backend[lightContext]
 	decide   decider
 	native   opentracing.Tracer // Inject and Extract of TextMap and HTTPHeaders
@@ -284,8 +287,9 @@ func newTracer(provider trace.TracerProvider, prop otprop.TextMapPropagator, dec
 	// OpenTelemetry's global one, a no-op until a program sets it.
 	bt.SetTextMapPropagator(bridgePropagator{native})
 	tp := otbridge.NewTracerProvider(bt, provider)
-	bt.SetOpenTelemetryTracer(tp.Tracer(instrumentationName))
-	t := &otTracer{bridge: bt, provider: tp, decide: decide, warn: warn}
+	wrapped := tp.Tracer(instrumentationName)
+	bt.SetOpenTelemetryTracer(wrapped)
+	t := &otTracer{bridge: bt, provider: tp, wrapped: wrapped, decide: decide, warn: warn}
 	t.light = lightspan.Backend[lightContext]{Tracer: t, WithBaggageItem: lightContext.with}
 	if prop != nil {
 		// A propagator of the program's: the bridge applies it, and only

@@ -469,7 +469,8 @@ func TestShutdownReportsFlushError(t *testing.T) {
 func exported(spans []gotSpan) []tracertest.Exported {
 	var out []tracertest.Exported
 	for _, s := range spans {
-		e := tracertest.Exported{Operation: s.Name, Tags: map[string]string{}}
+		e := tracertest.Exported{Operation: s.Name, Tags: map[string]string{}, Start: s.Start, Finish: s.End}
+		e.TraceID, e.SpanID, e.ParentID = tracertest.HexIDs(s.TraceID, s.SpanID, s.ParentID)
 		maps.Copy(e.Tags, s.Attrs)
 		if k := strings.TrimPrefix(s.Kind, "SPAN_KIND_"); k != "" && k != "INTERNAL" && k != "UNSPECIFIED" {
 			e.Tags["span.kind"] = strings.ToLower(k)

@@ -69,7 +69,8 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			}
 			return rep.result()
 		},
-		Stats: inner.Stats,
+		Stats:        inner.Stats,
+		StartWithIDs: inner.StartWithIDs,
 	})
 }
 

@@ -158,6 +158,14 @@ func TestConformance(t *testing.T) {
 				var exported []tracertest.Exported
 				for _, l := range parseLines(t, out.String()) {
 					e := tracertest.Exported{Operation: l.Operation, Tags: map[string]string{}}
+					parent := ""
+					if l.ParentID != nil {
+						parent = *l.ParentID
+					}
+					e.TraceID, e.SpanID, e.ParentID = tracertest.HexIDs(l.TraceID, l.SpanID, parent)
+					if start, err := time.Parse(time.RFC3339Nano, l.Start); err == nil && l.DurationUS != nil {
+						e.Start, e.Finish = start, start.Add(time.Duration(*l.DurationUS)*time.Microsecond)
+					}
 					maps.Copy(e.Tags, l.Tags)
 					if l.Kind != "" {
 						e.Tags["span.kind"] = strings.ToLower(l.Kind)

@@ -178,10 +178,11 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		}
 	}
 	return tracer.Ready(cfg, &tracer.Instance{
-		Tracer:     inner.Native(),
-		Converter:  inner.Converter, // the zipkin backend's, for the same span contexts
-		Propagator: inner.Propagator,
-		Stats:      inner.Stats,
+		Tracer:       inner.Native(),
+		Converter:    inner.Converter, // the zipkin backend's, for the same span contexts
+		Propagator:   inner.Propagator,
+		Stats:        inner.Stats,
+		StartWithIDs: inner.StartWithIDs,
 		Ping: func(context.Context) error {
 			if listenErr != nil {
 				return fmt.Errorf("%w: %w", tracer.ErrCollectorUnreachable, listenErr)

@@ -20,6 +20,7 @@ import (
 	"github.com/openzipkin/zipkin-go/model"
 	"go.uber.org/goleak"
 
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/tracer/tracertest"
 	"github.com/polytrace/polytrace/traceview"
@@ -109,7 +110,12 @@ func TestConformance(t *testing.T) {
 				got []tracertest.Exported
 			)
 			add := func(m model.SpanModel) bool {
-				e := tracertest.Exported{Operation: m.Name, Tags: map[string]string{}}
+				e := tracertest.Exported{Operation: m.Name, Tags: map[string]string{},
+					TraceID: propagation.TraceID{High: m.TraceID.High, Low: m.TraceID.Low}, SpanID: uint64(m.ID),
+					Start: m.Timestamp, Finish: m.Timestamp.Add(m.Duration)}
+				if m.ParentID != nil {
+					e.ParentID = uint64(*m.ParentID)
+				}
 				maps.Copy(e.Tags, m.Tags)
 				if m.Kind != "" {
 					e.Tags["span.kind"] = strings.ToLower(string(m.Kind))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	zipkingo "github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/idgenerator"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/proto/zipkin_proto3"
 	"github.com/openzipkin/zipkin-go/reporter"
@@ -157,19 +158,30 @@ func NewWithReporter(cfg tracer.Config, rep reporter.Reporter) (*tracer.Instance
 func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Context, *closeGuard) error, stats *spanstats.Counters) (*tracer.Instance, error) {
 	sampler := newSampler(cfg.SampleRate)
 	guard := &closeGuard{Reporter: rep, stats: stats}
-	ztr, err := zipkingo.NewTracer(guard,
-		zipkingo.WithLocalEndpoint(&model.Endpoint{ServiceName: cfg.Service()}),
-		zipkingo.WithTags(cfg.Tags),
-		zipkingo.WithSampler(sampler),
-		zipkingo.WithIDGenerator(idGenerator{}),
-		// A server span extracted from a client's headers is a child of
-		// the client span, as in the other backends, not Zipkin's older
-		// shared span with the same id.
-		zipkingo.WithSharedSpans(false),
-		zipkingo.WithNoopSpan(true),
-	)
+	newVendor := func(ids idgenerator.IDGenerator) (*zipkingo.Tracer, error) {
+		return zipkingo.NewTracer(guard,
+			zipkingo.WithLocalEndpoint(&model.Endpoint{ServiceName: cfg.Service()}),
+			zipkingo.WithTags(cfg.Tags),
+			zipkingo.WithSampler(sampler),
+			zipkingo.WithIDGenerator(ids),
+			// A server span extracted from a client's headers is a child
+			// of the client span, as in the other backends, not Zipkin's
+			// older shared span with the same id.
+			zipkingo.WithSharedSpans(false),
+			zipkingo.WithNoopSpan(true),
+		)
+	}
+	ztr, err := newVendor(idGenerator{})
 	if err != nil {
 		return nil, fmt.Errorf("zipkin: build tracer: %w", err)
+	}
+	ot := newTracer(ztr, stats, cfg.SampleRate, sampler)
+	// The same tracer with ids given (startWithIDs), one per concurrent
+	// start.
+	ot.withIDs.New = func() any {
+		ids := &givenIDs{}
+		ztr, _ := newVendor(ids) // the options were accepted above
+		return &idTracer{ids: ids, vendor: zipkintracer.Wrap(ztr)}
 	}
 	var closed atomic.Bool
 	statsFn := stats.Stats
@@ -177,7 +189,7 @@ func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Contex
 		statsFn = func() tracer.Stats { return merge(src.Stats(), stats.Stats(), closed.Load()) }
 	}
 	return &tracer.Instance{
-		Tracer:     newTracer(ztr, stats, cfg.SampleRate, sampler),
+		Tracer:     ot,
 		Converter:  converter{},
 		Propagator: propagation.TextMapPropagatorOf(nativeInject, nativeExtract),
 		Shutdown: func(ctx context.Context) error {
@@ -188,7 +200,8 @@ func build(cfg tracer.Config, rep reporter.Reporter, closeFn func(context.Contex
 			}
 			return nil
 		},
-		Stats: statsFn,
+		Stats:        statsFn,
+		StartWithIDs: ot.startWithIDs,
 	}, nil
 }
 
@@ -236,6 +249,8 @@ type otTracer struct {
 
 	sample        zipkingo.Sampler // of new traces and undecided parents
 	always, never bool             // a rate of 1 (or none), or 0
+
+	withIDs sync.Pool // of *idTracer
 }
 
 var (
@@ -525,3 +540,39 @@ func recorded(s opentracing.Span) (rec, known bool) {
 	_, ok := s.(*otSpan)
 	return ok, ok
 }
+
+// startWithIDs starts a recorded span with the identity of ids (see
+// tracer.Instance.StartWithIDs): zipkin-go takes the trace and span ids
+// from its IDGenerator, so the span is started by a tracer of the pool
+// whose generator hands out ids', with a sampled parent of ids' trace
+// (for a root, a parent with no ids but the decision).
+func (t *otTracer) startWithIDs(name string, ids propagation.SpanContext, opts ...opentracing.StartSpanOption) opentracing.Span {
+	it := t.withIDs.Get().(*idTracer)
+	it.ids.trace = model.TraceID{High: ids.TraceID.High, Low: ids.TraceID.Low}
+	it.ids.span = model.ID(ids.SpanID)
+	parent := sampledRoot
+	if ids.ParentID != 0 {
+		yes := true
+		parent = opentracing.ChildOf(zipkintracer.SpanContext{TraceID: it.ids.trace, ID: model.ID(ids.ParentID), Sampled: &yes})
+	}
+	all := make([]opentracing.StartSpanOption, 0, len(opts)+1)
+	span := it.vendor.StartSpan(name, append(append(all, parent), opts...)...)
+	t.withIDs.Put(it)
+	return t.record(span, ids.Baggage)
+}
+
+// idTracer is zipkin-go-opentracing's tracer over a zipkin-go tracer
+// whose ids are ids'.
+type idTracer struct {
+	ids    *givenIDs
+	vendor opentracing.Tracer
+}
+
+// givenIDs is a zipkin-go IDGenerator handing out the ids it holds.
+type givenIDs struct {
+	trace model.TraceID
+	span  model.ID
+}
+
+func (g *givenIDs) TraceID() model.TraceID        { return g.trace }
+func (g *givenIDs) SpanID(model.TraceID) model.ID { return g.span }

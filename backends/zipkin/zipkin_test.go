@@ -171,7 +171,10 @@ func TestConformance(t *testing.T) {
 				defer col.mu.Unlock()
 				var out []tracertest.Exported
 				for _, s := range col.received {
-					out = append(out, exportedOf(s.Name, s.Kind, s.Tags, s.Annotations))
+					e := exportedOf(s.Name, s.Kind, s.Tags, s.Annotations)
+					e.TraceID, e.SpanID, e.ParentID = tracertest.HexIDs(s.TraceID, s.ID, s.ParentID)
+					e.Start, e.Finish = time.UnixMicro(s.Timestamp), time.UnixMicro(s.Timestamp+s.Duration)
+					out = append(out, e)
 				}
 				return out
 			}

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -18,6 +19,13 @@ import (
 // shape for every backend: what a user sees in the collector's UI.
 type Exported struct {
 	Operation string
+	// TraceID, SpanID and ParentID are the span's ids (ParentID zero for
+	// a root; TraceID.High zero where the backend's trace ids are 64-bit).
+	TraceID          propagation.TraceID
+	SpanID, ParentID uint64
+	// Start and Finish are the span's times, to the precision the
+	// backend's receiver keeps (a microsecond, for most).
+	Start, Finish time.Time
 	// Tags holds tag and attribute values as text (fmt.Sprint of typed
 	// values; arrays as JSON, ["a","b"]), the span kind as span.kind
 	// (lower case), and an error status as error=true and

@@ -104,6 +104,7 @@ func run(t *testing.T, h bound) {
 	t.Run("LightSpans", func(t *testing.T) { testLightSpans(t, h) })
 	t.Run("OpenTelemetryAPI", func(t *testing.T) { testOpenTelemetryAPI(t, h) })
 	t.Run("OpenTelemetryMapping", func(t *testing.T) { testOpenTelemetryMapping(t, h) })
+	t.Run("StartWithIDs", func(t *testing.T) { testStartWithIDs(t, h) })
 	t.Run("ExtractWithoutContext", func(t *testing.T) { testExtractEmpty(t, h) })
 	t.Run("ExtractMalformedHeaders", func(t *testing.T) { testExtractMalformed(t, h) })
 	t.Run("ShutdownIdempotent", func(t *testing.T) { testShutdownIdempotent(t, h) })
