@@ -260,21 +260,7 @@ func TestLightstepReceiver(t *testing.T) {
 			})
 			// The example shut its tracers down before exiting, which
 			// flushes: every span must be here already.
-			var got []span
-			for _, ls := range r.Spans() {
-				s := span{TraceID: fmt.Sprintf("%016x", ls.TraceID), SpanID: fmt.Sprintf("%016x", ls.SpanID),
-					Service: ls.Component, Operation: ls.Operation, Tags: map[string]string{}}
-				if ls.ParentSpanID != 0 {
-					s.ParentID = fmt.Sprintf("%016x", ls.ParentSpanID)
-				}
-				for k, v := range ls.ReporterTags {
-					s.Tags[k] = v
-				}
-				for k, v := range ls.Tags {
-					s.Tags[k] = v
-				}
-				got = append(got, s)
-			}
+			got := lightstepSpans(r)
 			checkTraces(t, got, "checkout", "inventory")
 			reports := r.Reports()
 			for _, rep := range reports {
@@ -285,6 +271,15 @@ func TestLightstepReceiver(t *testing.T) {
 			t.Logf("lightstep over %s: %d spans in %d reports, %d traces across checkout and inventory", transport, len(got), len(reports), requests)
 		})
 	}
+}
+
+// lightstepSpans is what the receiver holds.
+func lightstepSpans(r *lightsteptest.Receiver) []span {
+	var got []span
+	for _, ls := range r.Spans() {
+		got = append(got, fromLightstep(ls))
+	}
+	return got
 }
 
 // TestStdout runs the README's first command, TRACER_BACKEND=stdout, and

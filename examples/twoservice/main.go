@@ -220,6 +220,17 @@ type tracingReport struct {
 	Service string       `json:"service"`
 	Backend string       `json:"backend"`
 	Stats   tracer.Stats `json:"stats"`
+	// Backends has each backend's own figures, for a list of backends
+	// (TRACER_BACKEND=otel,lightstep).
+	Backends map[string]tracer.Stats `json:"backends,omitempty"`
+}
+
+func reportOf(service string, tr *polytrace.Tracer) tracingReport {
+	r := tracingReport{Service: service, Backend: tr.Backend(), Stats: tr.Stats()}
+	if each := tr.StatsByBackend(); len(each) > 1 {
+		r.Backends = each
+	}
+	return r
 }
 
 // withDebug serves debugPath beside h.
@@ -228,7 +239,7 @@ func withDebug(h http.Handler, service string, tr *polytrace.Tracer) http.Handle
 	mux.Handle("/", h)
 	mux.HandleFunc("GET "+debugPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(tracingReport{Service: service, Backend: tr.Backend(), Stats: tr.Stats()})
+		_ = json.NewEncoder(w).Encode(reportOf(service, tr))
 	})
 	return mux
 }
@@ -236,6 +247,6 @@ func withDebug(h http.Handler, service string, tr *polytrace.Tracer) http.Handle
 // logStats logs the tracer's final health, once it is shut down, as one
 // line: "tracing stats: " and the JSON that debugPath serves.
 func logStats(service string, tr *polytrace.Tracer) {
-	b, _ := json.Marshal(tracingReport{Service: service, Backend: tr.Backend(), Stats: tr.Stats()})
+	b, _ := json.Marshal(reportOf(service, tr))
 	log.Printf("tracing stats: %s", b)
 }

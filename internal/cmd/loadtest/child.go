@@ -32,8 +32,8 @@ type child struct {
 	lines  *lineCounter // its standard output (stdout backend: one line per span)
 
 	mu    sync.Mutex
-	stats *tracer.Stats // its final stats, logged at exit
-	peak  int64         // VmHWM in KiB, read just before it was stopped
+	stats *statsReport // its final stats, logged at exit
+	peak  int64        // VmHWM in KiB, read just before it was stopped
 }
 
 var listening = regexp.MustCompile(`listening on http://([0-9.:]+)`)
@@ -75,9 +75,9 @@ func startChild(bin, role, name string, env map[string]string, args ...string) (
 				c.viewer = m[1]
 				c.mu.Unlock()
 			}
-			if st, ok := parseStatsLine(line); ok {
+			if r, ok := parseStatsLine(line); ok {
 				c.mu.Lock()
-				c.stats = &st
+				c.stats = &r
 				c.mu.Unlock()
 			}
 		}
@@ -138,7 +138,19 @@ func (c *child) finalStats() (tracer.Stats, bool) {
 	if c.stats == nil {
 		return tracer.Stats{}, false
 	}
-	return *c.stats, true
+	return c.stats.Stats, true
+}
+
+// backendStats returns the final stats of one backend of a list, as the
+// process logged them at exit.
+func (c *child) backendStats(name string) (tracer.Stats, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stats == nil {
+		return tracer.Stats{}, false
+	}
+	s, ok := c.stats.Backends[name]
+	return s, ok
 }
 
 // peakRSS returns VmHWM of pid in KiB, or 0.
@@ -161,32 +173,37 @@ func peakRSS(pid int) int64 {
 
 // parseStatsLine finds the example's "tracing stats: {json}" line, logged
 // either plainly or as a quoted slog message.
-func parseStatsLine(line string) (tracer.Stats, bool) {
+func parseStatsLine(line string) (statsReport, bool) {
 	const marker = "tracing stats: "
 	i := strings.Index(line, marker)
 	if i < 0 {
-		return tracer.Stats{}, false
+		return statsReport{}, false
 	}
 	raw := line[i+len(marker):]
 	if i > 0 && strings.HasSuffix(line[:i], `msg="`) {
 		// slog's text handler: msg="tracing stats: {\"service\":...}"
 		q, err := strconv.QuotedPrefix(line[i-1:])
 		if err != nil {
-			return tracer.Stats{}, false
+			return statsReport{}, false
 		}
 		s, err := strconv.Unquote(q)
 		if err != nil {
-			return tracer.Stats{}, false
+			return statsReport{}, false
 		}
 		raw = strings.TrimPrefix(s, marker)
 	}
-	var r struct {
-		Stats tracer.Stats `json:"stats"`
-	}
+	var r statsReport
 	if err := json.NewDecoder(strings.NewReader(raw)).Decode(&r); err != nil {
-		return tracer.Stats{}, false
+		return statsReport{}, false
 	}
-	return r.Stats, true
+	return r, true
+}
+
+// statsReport is what the example logs at exit: its tracer's Stats,
+// and each backend's for a list of backends.
+type statsReport struct {
+	Stats    tracer.Stats            `json:"stats"`
+	Backends map[string]tracer.Stats `json:"backends"`
 }
 
 // tailBuffer keeps the last max bytes of lines written.

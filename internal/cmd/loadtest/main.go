@@ -197,9 +197,10 @@ func (c *collectors) receiver(transport string) *lightsteptest.Receiver {
 	return c.ls[transport]
 }
 
-// down stops the collector of t; up starts it again on the same address.
+// down stops the collector of t (the Lightstep receiver of a list with
+// one); up starts it again on the same address.
 func (c *collectors) down(t target) {
-	if t.usesJaeger {
+	if t.lightstep == "" {
 		c.jaeger.Down()
 		return
 	}
@@ -207,7 +208,7 @@ func (c *collectors) down(t target) {
 }
 
 func (c *collectors) up(t target) error {
-	if t.usesJaeger {
+	if t.lightstep == "" {
 		return c.jaeger.Up()
 	}
 	old := c.receiver(t.lightstep)
@@ -242,7 +243,10 @@ type result struct {
 	statsOK          bool
 	delivered        int64 // spans in the collector (after the restart, for restart)
 	deliveredKnown   bool
-	afterRestart     int64    // requests started once the collector was back
+	afterRestart     int64        // requests started once the collector was back
+	healthy          tracer.Stats // the healthy backend's (of a list), both services added
+	healthyOK        bool
+	healthyDelivered int64    // spans in the healthy backend's collector
 	viewerFound      string   // what the viewers held (ui)
 	viewerProblems   []string // the viewers' broken guarantees (ui)
 }
@@ -308,6 +312,11 @@ func runOne(cfg config, col *collectors, t target, scenario string) (result, err
 		}
 		if t.env != nil {
 			for k, v := range t.env(addr) {
+				e[k] = v
+			}
+		}
+		if t.healthyEnv != nil {
+			for k, v := range t.healthyEnv(col) {
 				e[k] = v
 			}
 		}
@@ -379,6 +388,16 @@ func runOne(cfg config, col *collectors, t target, scenario string) (result, err
 	res.stats = addStats(fs, bs)
 	if !res.statsOK && t.backend != "" {
 		log.Printf("  no final stats logged:\n%s\n%s", front.stderr.String(), back.stderr.String())
+	}
+	if t.healthy != "" {
+		hf, ok1 := front.backendStats(t.healthy)
+		hb, ok2 := back.backendStats(t.healthy)
+		res.healthy, res.healthyOK = addStats(hf, hb), ok1 && ok2
+		healthy := t
+		healthy.delivered = func(col *collectors, _, _ *child, front, back string, since time.Time) (int64, error) {
+			return t.healthyDelivered(col, front, back, since)
+		}
+		res.healthyDelivered, _ = waitDelivered(healthy, col, front, back, frontService, backService, since, res.healthy.SpansExported)
 	}
 	if t.delivered != nil {
 		if restartedAt := upAt.Load(); scenario == "restart" && restartedAt != 0 {

@@ -70,6 +70,11 @@ func printTable(w io.Writer, cfg config, results []result) {
 		if r.viewerFound != "" {
 			fmt.Fprintf(w, "%s/%s: %s\n", r.target, r.scenario, strings.TrimSuffix(r.viewerFound, "; "))
 		}
+		if r.healthyOK {
+			t, _ := findTarget(r.target)
+			fmt.Fprintf(w, "%s/%s: %s alone (its collector up): %d spans finished, %d exported, %d dropped, %d in its collector\n",
+				r.target, r.scenario, t.healthy, r.healthy.SpansFinished, r.healthy.SpansExported, r.healthy.SpansDropped, r.healthyDelivered)
+		}
 	}
 }
 
@@ -130,6 +135,18 @@ func checkAll(cfg config, results []result) []string {
 			continue
 		}
 		s := r.stats
+		if t, _ := findTarget(r.target); t.healthy != "" {
+			h := r.healthy
+			switch {
+			case !r.healthyOK:
+				fail(r, "the services logged no final stats of %s", t.healthy)
+			case h.SpansDropped != 0 || h.SpansExported != h.SpansFinished || h.SpansFinished != s.SpansFinished:
+				fail(r, "%s's collector up, yet it exported %d and dropped %d of %d spans (%d finished in all)",
+					t.healthy, h.SpansExported, h.SpansDropped, h.SpansFinished, s.SpansFinished)
+			case r.healthyDelivered != h.SpansExported:
+				fail(r, "%s's collector holds %d spans, %d exported", t.healthy, r.healthyDelivered, h.SpansExported)
+			}
+		}
 		if s.SpansExported+s.SpansDropped != s.SpansFinished {
 			fail(r, "after shutdown, exported %d + dropped %d != finished %d", s.SpansExported, s.SpansDropped, s.SpansFinished)
 		}

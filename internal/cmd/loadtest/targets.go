@@ -25,9 +25,33 @@ type target struct {
 	// viewer: each service serves its spans on a viewer of its own (the
 	// ui backend), checked by checkViewers instead of delivered.
 	viewer bool
+	// healthy, for a list of backends, is the one whose collector the
+	// scenario leaves alone (the others' is behind the fault proxy):
+	// every span must reach it, whatever happens to the others.
+	healthy string
+	// healthyEnv returns the healthy backend's settings.
+	healthyEnv func(col *collectors) map[string]string
+	// healthyDelivered counts the spans of both services in the healthy
+	// backend's collector.
+	healthyDelivered func(col *collectors, front, back string, since time.Time) (int64, error)
 }
 
 var offTarget = target{name: "off"}
+
+// dualTarget reports to Jaeger over OTLP and to a Lightstep receiver at
+// once (TRACER_BACKEND=otel,lightstep), the receiver behind the fault
+// proxy: the scenario breaks the Lightstep side only.
+func dualTarget() target {
+	t := lightstepTarget(lightsteptest.HTTP)
+	t.name, t.backend, t.usesJaeger, t.healthy = "otel+lightstep", "otel,lightstep", true, "otel"
+	t.healthyEnv = func(col *collectors) map[string]string {
+		return map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + hostPort(col.jaeger.OTLPHTTPURL)}
+	}
+	t.healthyDelivered = func(col *collectors, front, back string, since time.Time) (int64, error) {
+		return jaegerDelivered(col, nil, nil, front, back, since)
+	}
+	return t
+}
 
 // jaegerDelivered counts each service's spans in the traces found by
 // searching that service: a trace whose checkout spans were dropped still
@@ -123,6 +147,7 @@ var targets = []target{
 		},
 	},
 	uiTarget(),
+	dualTarget(),
 }
 
 func findTarget(name string) (target, bool) {

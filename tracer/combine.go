@@ -1,0 +1,275 @@
+package tracer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/log"
+
+	"github.com/polytrace/polytrace/internal/sampling"
+	"github.com/polytrace/polytrace/propagation"
+)
+
+// Member is one backend of a [Combine]d instance: its name, for errors
+// and for [Stats.LastExportError], and its ready instance.
+type Member struct {
+	Name string
+	*Instance
+}
+
+// Combine returns a ready instance that reports every span to each
+// member: TRACER_BACKEND=jaeger,otel is Combine over the two backends.
+//
+// The first member starts every span, as when it is alone, and so
+// decides its ids, its sampling and its parent; when it records the span,
+// every other member records the same span (trace, span and parent ids,
+// name, start and finish times in whole microseconds, tags, logs,
+// baggage) through its [Instance.StartWithIDs], which it must have. A span
+// of a trace the first member does not sample is the first member's own
+// span, recorded nowhere. Span contexts, in references and on the wire,
+// are the first member's, so Inject writes cfg.Propagation's formats, or
+// else the first member's native one, which must have a Converter. Open
+// the other members at sample rate 0, as TRACER_BACKEND does: they
+// sample nothing of their own.
+//
+// Stats counts a span once: exported when every member exported it,
+// dropped when any dropped it. From the members' counters that is the
+// fewest spans any member exported and the most any dropped, exact when
+// the members that drop spans drop the same ones; after Shutdown every
+// finished span not counted as exported counts as dropped. Export errors
+// add up; LastExportError lists each member's latest, by name;
+// LastExportTime is the latest of any. Shutdown shuts every member down
+// at once, within ctx's deadline, and joins their errors. Ping is not
+// set: each member was pinged when opened, if cfg.Strict asked.
+func Combine(cfg Config, members ...Member) (*Instance, error) {
+	if len(members) == 0 {
+		return nil, errors.New("combine: no backend")
+	}
+	if members[0].Converter == nil {
+		return nil, fmt.Errorf("%s: its span contexts cannot be read: it has no Converter "+
+			"(the otel backend with OTEL_PROPAGATORS set: list it after another backend, or set TRACER_PROPAGATION instead)", members[0].Name)
+	}
+	lt := &listTracer{first: members[0].Native(), conv: members[0].Converter}
+	for _, m := range members[1:] {
+		if m.StartWithIDs == nil {
+			return nil, fmt.Errorf("%s: it cannot record spans another backend starts: it has no StartWithIDs", m.Name)
+		}
+		lt.rest = append(lt.rest, m.StartWithIDs)
+	}
+	var closed atomic.Bool
+	return Ready(cfg, &Instance{
+		Tracer:     lt,
+		Converter:  members[0].Converter,
+		Propagator: members[0].Propagator,
+		Shutdown: func(ctx context.Context) error {
+			errs := make([]error, len(members))
+			var wg sync.WaitGroup
+			for i, m := range members {
+				if m.Shutdown == nil {
+					continue
+				}
+				wg.Go(func() {
+					if err := m.Shutdown(ctx); err != nil {
+						errs[i] = fmt.Errorf("%s: %w", m.Name, err)
+					}
+				})
+			}
+			wg.Wait()
+			closed.Store(true)
+			return errors.Join(errs...)
+		},
+		Stats: func() Stats { return combineStats(members, closed.Load()) },
+	})
+}
+
+// combineStats is the Stats of a combined instance, from each member's
+// (see [Combine]); closed tells that Shutdown has returned.
+func combineStats(members []Member, closed bool) Stats {
+	var out Stats
+	var lastErrors []string
+	for i, m := range members {
+		var s Stats
+		if m.Stats != nil {
+			s = m.Stats()
+		}
+		out.SpansStarted = max(out.SpansStarted, s.SpansStarted)
+		out.SpansFinished = max(out.SpansFinished, s.SpansFinished)
+		if i == 0 || s.SpansExported < out.SpansExported {
+			out.SpansExported = s.SpansExported
+		}
+		out.SpansDropped = max(out.SpansDropped, s.SpansDropped)
+		out.ExportErrors += s.ExportErrors
+		if s.LastExportError != "" {
+			lastErrors = append(lastErrors, m.Name+": "+s.LastExportError)
+		}
+		if s.LastExportTime.After(out.LastExportTime) {
+			out.LastExportTime = s.LastExportTime
+		}
+	}
+	out.LastExportError = strings.Join(lastErrors, "; ")
+	if closed {
+		out.SpansDropped = max(out.SpansDropped, out.SpansFinished-out.SpansExported)
+	}
+	return out
+}
+
+// listTracer is the tracer of a combined instance (see [Combine]).
+type listTracer struct {
+	first opentracing.Tracer
+	conv  propagation.Converter // the first backend's
+	rest  []func(name string, ids propagation.SpanContext, opts ...opentracing.StartSpanOption) opentracing.Span
+}
+
+var (
+	_ opentracing.Tracer = (*listTracer)(nil)
+	_ opentracing.Span   = (*listSpan)(nil)
+)
+
+func init() {
+	sampling.Register(func(s opentracing.Span) (recorded, known bool) {
+		if ls, ok := s.(*listSpan); ok {
+			return sampling.Recorded(ls.first), true
+		}
+		return false, false
+	})
+}
+
+// StartSpan implements opentracing.Tracer.
+func (t *listTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	if !slices.ContainsFunc(opts, isStartTime) {
+		// One start time for every backend, in whole microseconds, which
+		// every collector keeps alike.
+		opts = append(opts[:len(opts):len(opts)], opentracing.StartTime(time.Now().Truncate(time.Microsecond)))
+	}
+	first := t.first.StartSpan(operationName, opts...)
+	if !sampling.Recorded(first) {
+		return first
+	}
+	ids, ok := t.conv.ToNeutral(first.Context())
+	if !ok || !ids.IsValid() {
+		return first
+	}
+	var so opentracing.StartSpanOptions
+	for _, o := range opts {
+		o.Apply(&so)
+	}
+	if ids.ParentID == 0 {
+		// The first backend's contexts do not hold their parent
+		// (Lightstep's, OpenTelemetry's): it is the reference every
+		// backend takes as the parent.
+		ids.ParentID = t.parentID(so.References)
+	}
+	s := &listSpan{first: first, tracer: t, rest: make([]opentracing.Span, len(t.rest))}
+	same := []opentracing.StartSpanOption{opentracing.StartTime(so.StartTime), opentracing.Tags(so.Tags)}
+	for i, start := range t.rest {
+		s.rest[i] = start(operationName, ids, same...)
+	}
+	return s
+}
+
+// parentID is the span id of the parent among refs, as every backend
+// chooses it: the first ChildOf reference to a context of the first
+// backend, else the first FollowsFrom one; zero when there is none.
+func (t *listTracer) parentID(refs []opentracing.SpanReference) uint64 {
+	var follows uint64
+	for _, ref := range refs {
+		if ref.ReferencedContext == nil || ref.Type != opentracing.ChildOfRef && ref.Type != opentracing.FollowsFromRef {
+			continue
+		}
+		n, ok := t.conv.ToNeutral(ref.ReferencedContext)
+		switch {
+		case !ok || !n.IsValid():
+		case ref.Type == opentracing.ChildOfRef:
+			return n.SpanID
+		case follows == 0:
+			follows = n.SpanID
+		}
+	}
+	return follows
+}
+
+func isStartTime(o opentracing.StartSpanOption) bool {
+	_, ok := o.(opentracing.StartTime)
+	return ok
+}
+
+// Inject implements opentracing.Tracer: the first backend's.
+func (t *listTracer) Inject(sc opentracing.SpanContext, format, carrier interface{}) error {
+	return t.first.Inject(sc, format, carrier)
+}
+
+// Extract implements opentracing.Tracer: the first backend's.
+func (t *listTracer) Extract(format, carrier interface{}) (opentracing.SpanContext, error) {
+	return t.first.Extract(format, carrier)
+}
+
+// listSpan is a span recorded by every backend of a list: first's and
+// the same span in each other backend, to which every call goes too.
+type listSpan struct {
+	first  opentracing.Span
+	rest   []opentracing.Span
+	tracer *listTracer
+}
+
+func (s *listSpan) Context() opentracing.SpanContext { return s.first.Context() }
+func (s *listSpan) Tracer() opentracing.Tracer       { return s.tracer }
+func (s *listSpan) BaggageItem(key string) string    { return s.first.BaggageItem(key) }
+
+func (s *listSpan) each(f func(opentracing.Span)) {
+	f(s.first)
+	for _, r := range s.rest {
+		f(r)
+	}
+}
+
+// Finish and FinishWithOptions give every backend the same finish time.
+func (s *listSpan) Finish() { s.FinishWithOptions(opentracing.FinishOptions{}) }
+
+func (s *listSpan) FinishWithOptions(o opentracing.FinishOptions) {
+	if o.FinishTime.IsZero() {
+		o.FinishTime = time.Now().Truncate(time.Microsecond)
+	}
+	s.each(func(sp opentracing.Span) { sp.FinishWithOptions(o) })
+}
+
+func (s *listSpan) SetOperationName(name string) opentracing.Span {
+	s.each(func(sp opentracing.Span) { sp.SetOperationName(name) })
+	return s
+}
+
+func (s *listSpan) SetTag(key string, value interface{}) opentracing.Span {
+	s.each(func(sp opentracing.Span) { sp.SetTag(key, value) })
+	return s
+}
+
+func (s *listSpan) SetBaggageItem(key, value string) opentracing.Span {
+	s.each(func(sp opentracing.Span) { sp.SetBaggageItem(key, value) })
+	return s
+}
+
+func (s *listSpan) LogFields(fields ...log.Field) {
+	s.each(func(sp opentracing.Span) { sp.LogFields(fields...) })
+}
+
+func (s *listSpan) LogKV(alternatingKeyValues ...interface{}) {
+	s.each(func(sp opentracing.Span) { sp.LogKV(alternatingKeyValues...) })
+}
+
+func (s *listSpan) LogEvent(event string) {
+	s.each(func(sp opentracing.Span) { sp.LogEvent(event) })
+}
+
+func (s *listSpan) LogEventWithPayload(event string, payload interface{}) {
+	s.each(func(sp opentracing.Span) { sp.LogEventWithPayload(event, payload) })
+}
+
+func (s *listSpan) Log(data opentracing.LogData) {
+	s.each(func(sp opentracing.Span) { sp.Log(data) })
+}
