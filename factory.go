@@ -324,8 +324,8 @@ func (t *Tracer) text() opentracing.Tracer {
 	return t.ot
 }
 
-// Shutdown flushes the spans the backend has buffered and releases it. It
-// returns by ctx's deadline even when the collector is unreachable; the
+// Shutdown flushes the spans the backend has buffered and releases it
+// (every backend of a list at once). It returns by ctx's deadline even when the collector is unreachable; the
 // flush then goes on in the background until the backend gives up. It is
 // idempotent: later calls wait for the same flush and return its result.
 // Spans finished after Shutdown are dropped, never blocking the caller.

@@ -60,6 +60,10 @@ import (
 //     ui backend, keeping the spans in a store of its own (64 MiB, so it
 //     turns over during a run). Recording a span in the viewer's store
 //     should cost no more than printing it.
+//   - ginmw-jaeger+otel-sampled / -unsampled, ginmw-zipkin+lightstep-sampled:
+//     ginmw on a list of two backends (tracer.Combine, what
+//     TRACER_BACKEND=jaeger,otel builds), each on its sink as above: every
+//     sampled span is recorded by both.
 //   - otelgin: otelgin on the OpenTelemetry SDK, always-on sampler, batch
 //     span processor to an exporter that drops the spans.
 //   - seed-otel: the minimal middleware (as seed-<vendor>) on the
@@ -74,6 +78,7 @@ var middlewares = []string{
 	"ginmw-lightstep-sampled", "ginmw-lightstep-unsampled",
 	"ginmw-otel-sampled", "ginmw-otel-unsampled",
 	"ginmw-stdout-sampled", "ginmw-ui-sampled",
+	"ginmw-jaeger+otel-sampled", "ginmw-jaeger+otel-unsampled", "ginmw-zipkin+lightstep-sampled",
 	"seed-otel", "otelgin",
 }
 
@@ -324,6 +329,33 @@ func newSubject(b *testing.B, mw string) subject {
 			b.Fatal(err)
 		}
 		return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, want)
+	case "ginmw-jaeger+otel-sampled", "ginmw-jaeger+otel-unsampled":
+		js, os := &jaegerSink{}, &otelSink{}
+		cfg, want := sampled, interface{ Load() int64 }(bothSinks{&js.spans, &os.spans})
+		if mw == "ginmw-jaeger+otel-unsampled" {
+			cfg, want = unsampled, nil
+		}
+		first, err := jaeger.New(cfg, jaeger.Options{Sender: js})
+		if err != nil {
+			b.Fatal(err)
+		}
+		second, err := otel.New(unsampled, otel.Options{Exporter: os})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return listSubject(b, cfg, want, tracer.Member{Name: "jaeger", Instance: first}, tracer.Member{Name: "otel", Instance: second})
+	case "ginmw-zipkin+lightstep-sampled":
+		zs, ls := &zipkinSink{}, &lightstepSink{}
+		first, err := zipkin.NewWithReporter(sampled, zs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		second, err := lightstep.New(unsampled, lightstep.Options{AccessToken: "bench", Collector: ls})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return listSubject(b, sampled, bothSinks{&zs.spans, &ls.spans},
+			tracer.Member{Name: "zipkin", Instance: first}, tracer.Member{Name: "lightstep", Instance: second})
 	case "otelgin", "seed-otel":
 		return otelSubject(mw)
 	}
@@ -366,6 +398,16 @@ func otSubject(tr opentracing.Tracer, mw gin.HandlerFunc, sampled bool, shutdown
 		shutdown: shutdown,
 		sink:     sink,
 	}
+}
+
+// listSubject is ginmw on the list of members, the others opened at rate
+// 0 as TRACER_BACKEND opens them.
+func listSubject(b *testing.B, cfg tracer.Config, sink interface{ Load() int64 }, members ...tracer.Member) subject {
+	inst, err := tracer.Combine(cfg, members...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return otSubject(inst.Tracer, ginmw.Middleware(inst.Tracer), *cfg.SampleRate == 1, inst.Shutdown, sink)
 }
 
 // seed is the minimal OpenTracing middleware the comparison is against:

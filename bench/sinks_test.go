@@ -61,3 +61,15 @@ func (s *lineSink) Write(p []byte) (int, error) { s.lines.Add(1); return len(p),
 type exported func() tracer.Stats
 
 func (e exported) Load() int64 { return e().SpansExported }
+
+// bothSinks counts the spans that reached every sink of a list of
+// backends: the fewest any got.
+type bothSinks []interface{ Load() int64 }
+
+func (b bothSinks) Load() int64 {
+	n := b[0].Load()
+	for _, s := range b[1:] {
+		n = min(n, s.Load())
+	}
+	return n
+}

@@ -47,10 +47,14 @@ type Member struct {
 // add up; LastExportError lists each member's latest, by name;
 // LastExportTime is the latest of any. Shutdown shuts every member down
 // at once, within ctx's deadline, and joins their errors. Ping is not
-// set: each member was pinged when opened, if cfg.Strict asked.
+// set: each member was pinged when opened, if cfg.Strict asked. A list
+// of one is that member's instance, unchanged.
 func Combine(cfg Config, members ...Member) (*Instance, error) {
-	if len(members) == 0 {
+	switch len(members) {
+	case 0:
 		return nil, errors.New("combine: no backend")
+	case 1:
+		return Ready(cfg, members[0].Instance) // the backend alone
 	}
 	if members[0].Converter == nil {
 		return nil, fmt.Errorf("%s: its span contexts cannot be read: it has no Converter "+

@@ -11,7 +11,8 @@
 // backend the same guarantees (TRACER_PROPAGATION, a bounded Shutdown,
 // TRACER_STRICT's check, the OpenTelemetry API); it proves itself by
 // running the shared conformance suite in
-// [github.com/polytrace/polytrace/tracer/tracertest].
+// [github.com/polytrace/polytrace/tracer/tracertest]. [Combine] makes one
+// instance of several, each recording every span (TRACER_BACKEND=jaeger,otel).
 //
 // Nothing in this package reads the process environment: backend-specific
 // settings (JAEGER_*, ZIPKIN_*, LIGHTSTEP_*) reach a backend through

@@ -90,6 +90,15 @@ func (r results) read(in io.Reader) error {
 	return sc.Err()
 }
 
+// allocSum is the allocations of the backends alone, as "a+b".
+func allocSum(r results, prefix string, alone []string) string {
+	parts := make([]string, len(alone))
+	for i, a := range alone {
+		parts[i] = fmt.Sprint(median(r[prefix+"/mw="+a]["allocs/op"]))
+	}
+	return strings.Join(parts, "+")
+}
+
 func median(v []float64) float64 {
 	if len(v) == 0 {
 		return 0
@@ -152,6 +161,47 @@ var targets = []target{
 	{"reference: the minimal middleware on the OpenTelemetry SDK against otelgin", "seed-otel", "otelgin", 0, false},
 }
 
+// listTarget is a row for a list of backends: its tracing cost (ns/op
+// above bare Gin) must be at most the sum of each backend's alone, plus a
+// small constant (listSlack of that sum).
+type listTarget struct {
+	list  string
+	alone []string
+}
+
+var listTargets = []listTarget{
+	{"ginmw-jaeger+otel-sampled", []string{"ginmw-jaeger-sampled", "ginmw-otel-sampled"}},
+	{"ginmw-zipkin+lightstep-sampled", []string{"ginmw-zipkin-sampled", "ginmw-lightstep-sampled"}},
+	// Unsampled, only the first backend's light span is made.
+	{"ginmw-jaeger+otel-unsampled", []string{"ginmw-jaeger-unsampled"}},
+}
+
+const listSlack = 0.10
+
+// listCost returns, per round, the list's tracing cost over the sum of
+// its backends' alone, and the difference in ns: medians, with the
+// ratio's least and greatest.
+func listCost(r results, prefix, unit string, t listTarget) (ratio, lo, hi, extra float64, ok bool) {
+	bare, list := r[prefix+"/mw=bare"][unit], r[prefix+"/mw="+t.list][unit]
+	n := min(len(bare), len(list))
+	for _, a := range t.alone {
+		n = min(n, len(r[prefix+"/mw="+a][unit]))
+	}
+	if n == 0 {
+		return 0, 0, 0, 0, false
+	}
+	ratios, extras := make([]float64, n), make([]float64, n)
+	for i := range n {
+		var sum float64
+		for _, a := range t.alone {
+			sum += r[prefix+"/mw="+a][unit][i] - bare[i]
+		}
+		cost := list[i] - bare[i]
+		ratios[i], extras[i] = cost/sum, cost-sum
+	}
+	return median(ratios), slices.Min(ratios), slices.Max(ratios), median(extras), true
+}
+
 func (r results) print(w io.Writer) {
 	var prefixes []string // benchmark/req=kind, in a stable order
 	seen := map[string]bool{}
@@ -189,6 +239,23 @@ func (r results) print(w io.Writer) {
 			}
 			fmt.Fprintf(w, "| %s | %s: %s / %s | %.2f (%.2f–%.2f) | %s | %g vs %g | %s |\n",
 				strings.TrimPrefix(p, "Benchmark"), t.goal, t.num, t.den, ratio, lo, hi, cpu, na, da, met)
+		}
+		for _, t := range listTargets {
+			ratio, lo, hi, extra, ok := listCost(r, p, "ns/op", t)
+			if !ok {
+				continue
+			}
+			cpu := "–"
+			if c, clo, chi, _, ok := listCost(r, p, "cpu-ns/op", t); ok {
+				cpu = fmt.Sprintf("%.2f (%.2f–%.2f)", c, clo, chi)
+			}
+			met := fmt.Sprintf("yes (%+.0f ns)", extra)
+			if ratio > 1+listSlack {
+				met = fmt.Sprintf("**no** (%+.0f ns)", extra)
+			}
+			fmt.Fprintf(w, "| %s | list <= sum of each alone (+%.0f%%), cost above bare: %s / (%s) | %.2f (%.2f–%.2f) | %s | %g vs %s | %s |\n",
+				strings.TrimPrefix(p, "Benchmark"), listSlack*100, t.list, strings.Join(t.alone, " + "), ratio, lo, hi, cpu,
+				median(r[p+"/mw="+t.list]["allocs/op"]), allocSum(r, p, t.alone), met)
 		}
 	}
 }
