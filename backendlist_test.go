@@ -14,11 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 
+	"github.com/polytrace/polytrace/ginmw"
+	"github.com/polytrace/polytrace/httpclient"
 	"github.com/polytrace/polytrace/internal/lightsteptest"
 	"github.com/polytrace/polytrace/internal/sampling"
+	"github.com/polytrace/polytrace/tracelog"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -334,5 +338,80 @@ func TestBackendListUnwrap(t *testing.T) {
 	}
 	if span := tr.StartSpan("x"); span.Tracer() == tr.Unwrap() {
 		t.Errorf("a sampled span of a list is the first backend's alone")
+	}
+}
+
+// TestBackendListThroughGinHTTPClientAndLogs serves a request through
+// ginmw on a list, whose handler calls out through httpclient and logs
+// the ids tracelog finds: both collectors hold the server and client
+// spans, with the ids of the log line.
+func TestBackendListThroughGinHTTPClientAndLogs(t *testing.T) {
+	ls := lightsteptest.Start(t, lightsteptest.HTTP)
+	zk := startZipkin(t)
+	tr := openPair(t, "zipkin,lightstep", 1, ls, zk.URL+"/api/v2/spans")
+	var inbound http.Header
+	downstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { inbound = r.Header.Clone() }))
+	defer downstream.Close()
+	client := httpclient.Client(nil, httpclient.WithTracer(tr))
+	var logged [2]string
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(ginmw.Middleware(tr))
+	e.GET("/users/:id", func(c *gin.Context) {
+		logged[0], logged[1], _ = tracelog.IDs(c.Request.Context())
+		req, _ := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, downstream.URL, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		c.String(http.StatusOK, "user")
+	})
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/users/42?token=secret", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fromLS, fromZK := fromLightstep(ls), zk.recorded()
+	if len(fromLS) != 2 || len(fromZK) != 2 {
+		t.Fatalf("lightstep got %v, zipkin %v; want the server and client spans in each", fromLS, fromZK)
+	}
+	for i := range fromLS {
+		// Zipkin's client lower-cases names and keeps peer.* as the
+		// remote endpoint: compare what both keep.
+		l, z := fromLS[i], fromZK[i]
+		l.name, l.tags, z.tags = strings.ToLower(l.name), "", ""
+		if l != z {
+			t.Errorf("lightstep and zipkin differ:\n  %+v\n  %+v", fromLS[i], fromZK[i])
+		}
+		if !strings.Contains(fromLS[i].tags, "http.status_code=200") || !strings.Contains(fromZK[i].tags, "http.status_code=200") {
+			t.Errorf("%s: tags %s and %s, want http.status_code=200 in both", l.name, fromLS[i].tags, fromZK[i].tags)
+		}
+		if strings.Contains(fromLS[i].tags+fromZK[i].tags, "secret") {
+			t.Errorf("a span holds the query string: %s", fromLS[i].tags)
+		}
+	}
+	server := fromZK[0] // "get /users/:id" sorts before "http get"
+	if !strings.HasSuffix(logged[0], server.trace) || logged[1] != server.span {
+		t.Errorf("tracelog gave trace %s span %s, want the server span's %s/%s", logged[0], logged[1], server.trace, server.span)
+	}
+	if !strings.HasSuffix(inbound.Get("X-B3-Traceid"), server.trace) || inbound.Get("X-B3-Spanid") != fromZK[1].span {
+		t.Errorf("downstream got %v, want B3 headers of the client span %+v", inbound, fromZK[1])
+	}
+}
+
+func TestBackendListStrict(t *testing.T) {
+	ls := lightsteptest.Start(t, lightsteptest.HTTP)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	_, err := New("lightstep,zipkin", tracer.Config{ServiceName: "list", Strict: true, FlushTimeout: time.Second,
+		Lookup: tracer.MapLookup(map[string]string{
+			"LIGHTSTEP_ACCESS_TOKEN": "token", "LIGHTSTEP_COLLECTOR_HOST": ls.Host, "LIGHTSTEP_COLLECTOR_PORT": strconv.Itoa(ls.Port),
+			"LIGHTSTEP_COLLECTOR_PLAINTEXT": "true", "ZIPKIN_ENDPOINT": closed.URL + "/api/v2/spans",
+		})})
+	if err == nil || !errors.Is(err, tracer.ErrCollectorUnreachable) || !strings.Contains(err.Error(), "TRACER_STRICT") ||
+		!strings.Contains(err.Error(), "zipkin") {
+		t.Errorf("New with zipkin's collector closed and TRACER_STRICT = %v, want an error naming TRACER_STRICT and zipkin", err)
 	}
 }
