@@ -3,6 +3,7 @@ package e2e
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/polytrace/polytrace/internal/jaegertest"
@@ -61,7 +62,8 @@ func sameSpans(t *testing.T, nameA string, a []span, nameB string, b []span) {
 		if len(tid) > 16 {
 			tid = tid[len(tid)-16:]
 		}
-		return tid + "/" + s.SpanID + "/" + s.ParentID + "/" + s.Service + "/" + s.Operation
+		// Zipkin's client lower-cases span names.
+		return tid + "/" + s.SpanID + "/" + s.ParentID + "/" + s.Service + "/" + strings.ToLower(s.Operation)
 	}
 	keys := func(spans []span) []string {
 		out := make([]string, len(spans))
