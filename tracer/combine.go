@@ -147,12 +147,29 @@ func init() {
 
 // StartSpan implements opentracing.Tracer.
 func (t *listTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
-	if !slices.ContainsFunc(opts, isStartTime) {
+	var first opentracing.Span
+	var start opentracing.StartSpanOption // the start time given to every backend
+	switch {
+	case slices.ContainsFunc(opts, isStartTime):
+	case t.parentUnsampled(opts):
+		// Most spans of an unsampled trace: the first backend's light
+		// span, as when it is alone.
+		first = t.first.StartSpan(operationName, opts...)
+		if !sampling.Recorded(first) {
+			return first
+		}
+		// Sampled after all (a client's late decision): the others
+		// start now.
+		start = opentracing.StartTime(time.Now().Truncate(time.Microsecond))
+	default:
 		// One start time for every backend, in whole microseconds, which
 		// every collector keeps alike.
-		opts = append(opts[:len(opts):len(opts)], opentracing.StartTime(time.Now().Truncate(time.Microsecond)))
+		start = opentracing.StartTime(time.Now().Truncate(time.Microsecond))
+		opts = append(opts[:len(opts):len(opts)], start)
 	}
-	first := t.first.StartSpan(operationName, opts...)
+	if first == nil {
+		first = t.first.StartSpan(operationName, opts...)
+	}
 	if !sampling.Recorded(first) {
 		return first
 	}
@@ -170,10 +187,14 @@ func (t *listTracer) StartSpan(operationName string, opts ...opentracing.StartSp
 		// backend takes as the parent.
 		ids.ParentID = t.parentID(so.References)
 	}
-	s := &listSpan{first: first, tracer: t, rest: make([]opentracing.Span, len(t.rest))}
-	same := []opentracing.StartSpanOption{opentracing.StartTime(so.StartTime), opentracing.Tags(so.Tags)}
-	for i, start := range t.rest {
-		s.rest[i] = start(operationName, ids, same...)
+	if start == nil {
+		start = opentracing.StartTime(so.StartTime)
+	}
+	s := &listSpan{first: first, tracer: t}
+	s.rest = s.inline[:0]
+	s.same = [2]opentracing.StartSpanOption{start, opentracing.Tags(so.Tags)}
+	for _, startWithIDs := range t.rest {
+		s.rest = append(s.rest, startWithIDs(operationName, ids, s.same[:]...))
 	}
 	return s
 }
@@ -199,6 +220,21 @@ func (t *listTracer) parentID(refs []opentracing.SpanReference) uint64 {
 	return follows
 }
 
+// parentUnsampled reports whether the first reference among opts (a
+// plain ChildOf or FollowsFrom option) is to a context of the first
+// backend whose trace is not sampled.
+func (t *listTracer) parentUnsampled(opts []opentracing.StartSpanOption) bool {
+	for _, o := range opts {
+		ref, ok := o.(opentracing.SpanReference)
+		if !ok || ref.ReferencedContext == nil {
+			continue
+		}
+		n, ok := t.conv.ToNeutral(ref.ReferencedContext)
+		return ok && n.Sampling == propagation.NotSampled
+	}
+	return false
+}
+
 func isStartTime(o opentracing.StartSpanOption) bool {
 	_, ok := o.(opentracing.StartTime)
 	return ok
@@ -218,8 +254,11 @@ func (t *listTracer) Extract(format, carrier interface{}) (opentracing.SpanConte
 // the same span in each other backend, to which every call goes too.
 type listSpan struct {
 	first  opentracing.Span
-	rest   []opentracing.Span
+	rest   []opentracing.Span // in inline, for up to four backends
 	tracer *listTracer
+
+	inline [3]opentracing.Span
+	same   [2]opentracing.StartSpanOption // what the others start with: its start time and tags
 }
 
 func (s *listSpan) Context() opentracing.SpanContext { return s.first.Context() }
