@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -177,14 +178,24 @@ func (t *listTracer) StartSpan(operationName string, opts ...opentracing.StartSp
 	if !ok || !ids.IsValid() {
 		return first
 	}
-	var so opentracing.StartSpanOptions
-	for _, o := range opts {
-		o.Apply(&so)
+	so, plain := plainOptions(opts)
+	if !plain {
+		so = opentracing.StartSpanOptions{}
+		for _, o := range opts {
+			o.Apply(&so)
+		}
 	}
 	if ids.ParentID == 0 {
 		// The first backend's contexts do not hold their parent
 		// (Lightstep's, OpenTelemetry's): it is the reference every
 		// backend takes as the parent.
+		if plain {
+			for _, o := range opts {
+				if ref, ok := o.(opentracing.SpanReference); ok {
+					so.References = append(so.References, ref)
+				}
+			}
+		}
 		ids.ParentID = t.parentID(so.References)
 	}
 	if start == nil {
@@ -233,6 +244,41 @@ func (t *listTracer) parentUnsampled(opts []opentracing.StartSpanOption) bool {
 		return ok && n.Sampling == propagation.NotSampled
 	}
 	return false
+}
+
+// plainOptions reads opts when they are all of opentracing's plain types
+// (tags, a start time, references), without applying them: the map of a
+// lone Tags option is kept as it is (the backends only read it), and
+// References is left empty. plain is false when another type is among
+// them, which must be applied to be read.
+func plainOptions(opts []opentracing.StartSpanOption) (so opentracing.StartSpanOptions, plain bool) {
+	shared := false // so.Tags is a caller's map
+	for _, o := range opts {
+		switch o := o.(type) {
+		case opentracing.Tags:
+			if so.Tags == nil {
+				so.Tags, shared = o, true
+				continue
+			}
+			if shared {
+				so.Tags, shared = maps.Clone(so.Tags), false
+			}
+			maps.Copy(so.Tags, o)
+		case opentracing.Tag:
+			if so.Tags == nil || shared {
+				tags := make(opentracing.Tags, len(so.Tags)+1)
+				maps.Copy(tags, so.Tags)
+				so.Tags, shared = tags, false
+			}
+			so.Tags[o.Key] = o.Value
+		case opentracing.StartTime:
+			so.StartTime = time.Time(o)
+		case opentracing.SpanReference:
+		default:
+			return opentracing.StartSpanOptions{}, false
+		}
+	}
+	return so, true
 }
 
 func isStartTime(o opentracing.StartSpanOption) bool {

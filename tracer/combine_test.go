@@ -3,6 +3,7 @@ package tracer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -149,3 +150,39 @@ func TestCombineStats(t *testing.T) {
 		})
 	}
 }
+
+func TestPlainOptions(t *testing.T) {
+	route := opentracing.Tags{"component": "gin"}
+	at := time.Unix(5, 0)
+	for _, tt := range []struct {
+		name  string
+		opts  []opentracing.StartSpanOption
+		tags  opentracing.Tags
+		start time.Time
+		plain bool
+	}{
+		{"none", nil, nil, time.Time{}, true},
+		{"a lone Tags", []opentracing.StartSpanOption{route, opentracing.StartTime(at)}, route, at, true},
+		{"Tags then Tag", []opentracing.StartSpanOption{route, opentracing.Tag{Key: "k", Value: 1}},
+			opentracing.Tags{"component": "gin", "k": 1}, time.Time{}, true},
+		{"later wins", []opentracing.StartSpanOption{opentracing.Tag{Key: "component", Value: "x"}, route},
+			opentracing.Tags{"component": "gin"}, time.Time{}, true},
+		{"a reference is skipped", []opentracing.StartSpanOption{opentracing.ChildOf(nil), route}, route, time.Time{}, true},
+		{"another type", []opentracing.StartSpanOption{route, otherOption{}}, nil, time.Time{}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			so, plain := plainOptions(tt.opts)
+			if plain != tt.plain || !so.StartTime.Equal(tt.start) || len(so.References) != 0 || fmt.Sprint(so.Tags) != fmt.Sprint(tt.tags) {
+				t.Errorf("plainOptions = %+v, %v; want tags %v, start %v, plain %v", so, plain, tt.tags, tt.start, tt.plain)
+			}
+			if len(route) != 1 || route["component"] != "gin" {
+				t.Fatalf("the caller's Tags changed: %v", route)
+			}
+		})
+	}
+}
+
+// otherOption is a start option of a type of its own.
+type otherOption struct{}
+
+func (otherOption) Apply(*opentracing.StartSpanOptions) {}
