@@ -59,7 +59,7 @@ func Combine(cfg Config, members ...Member) (*Instance, error) {
 	}
 	if members[0].Converter == nil {
 		return nil, fmt.Errorf("%s: its span contexts cannot be read: it has no Converter "+
-			"(the otel backend with OTEL_PROPAGATORS set: list it after another backend, or set TRACER_PROPAGATION instead)", members[0].Name)
+			"(as the otel backend with OTEL_PROPAGATORS set, or a disabled backend): list it after another backend", members[0].Name)
 	}
 	lt := &listTracer{first: members[0].Native(), conv: members[0].Converter}
 	for _, m := range members[1:] {
