@@ -87,7 +87,14 @@ func (p *Provider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer 
 	if t, ok := p.byName.Load(key); ok {
 		return t.(*tracerImpl)
 	}
-	t, _ := p.byName.LoadOrStore(key, &tracerImpl{p: p, scope: key})
+	impl := &tracerImpl{p: p, scope: key}
+	if key.name != "" {
+		impl.scopeName = key.name
+	}
+	if key.version != "" {
+		impl.scopeVersion = key.version
+	}
+	t, _ := p.byName.LoadOrStore(key, impl)
 	return t.(*tracerImpl)
 }
 
@@ -95,6 +102,8 @@ type tracerImpl struct {
 	embedded.Tracer
 	p     *Provider
 	scope scope
+	// The scope's tag values, boxed once (nil when empty).
+	scopeName, scopeVersion interface{}
 }
 
 // Start implements trace.Tracer.
@@ -137,14 +146,14 @@ func (t *tracerImpl) tags(cfg trace.SpanConfig) opentracing.Tags {
 	for _, kv := range attrs {
 		tags[string(kv.Key)] = tagValue(kv.Value)
 	}
-	if k := kindTag(cfg.SpanKind()); k != "" {
+	if k := kindTags[cfg.SpanKind()]; k != nil {
 		tags[string(ext.SpanKind)] = k
 	}
-	if t.scope.name != "" {
-		tags["otel.scope.name"] = t.scope.name
+	if t.scopeName != nil {
+		tags["otel.scope.name"] = t.scopeName
 	}
-	if t.scope.version != "" {
-		tags["otel.scope.version"] = t.scope.version
+	if t.scopeVersion != nil {
+		tags["otel.scope.version"] = t.scopeVersion
 	}
 	return tags
 }
@@ -185,18 +194,13 @@ func (p *Provider) remote(sc trace.SpanContext, bag baggage.Baggage) opentracing
 	return c
 }
 
-func kindTag(k trace.SpanKind) string {
-	switch k {
-	case trace.SpanKindServer:
-		return string(ext.SpanKindRPCServerEnum)
-	case trace.SpanKindClient:
-		return string(ext.SpanKindRPCClientEnum)
-	case trace.SpanKindProducer:
-		return string(ext.SpanKindProducerEnum)
-	case trace.SpanKindConsumer:
-		return string(ext.SpanKindConsumerEnum)
-	}
-	return ""
+// kindTags are the span.kind values of the OpenTelemetry kinds that have
+// one, boxed once.
+var kindTags = map[trace.SpanKind]interface{}{
+	trace.SpanKindServer:   string(ext.SpanKindRPCServerEnum),
+	trace.SpanKindClient:   string(ext.SpanKindRPCClientEnum),
+	trace.SpanKindProducer: string(ext.SpanKindProducerEnum),
+	trace.SpanKindConsumer: string(ext.SpanKindConsumerEnum),
 }
 
 // tagValue is v as an OpenTracing tag value.
