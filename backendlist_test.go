@@ -303,12 +303,12 @@ func TestBackendListIsolatesFaults(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("starting and finishing %d spans took %v", n, d)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start = time.Now()
 	err := tr.Shutdown(ctx)
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("Shutdown took %v past a 500ms deadline", took)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Shutdown took %v past a 2s deadline", took)
 	}
 	if err == nil || !strings.Contains(err.Error(), "lightstep") {
 		t.Errorf("Shutdown = %v, want the black-holed lightstep backend's error", err)
