@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
 
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/propagation"
 )
@@ -148,11 +148,14 @@ func init() {
 
 // StartSpan implements opentracing.Tracer.
 func (t *listTracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	// The parent every backend chooses; a list's spans carry only the
+	// first backend's contexts.
+	st := lightspan.Parent[opentracing.SpanContext](opts)
 	var first opentracing.Span
 	var start opentracing.StartSpanOption // the start time given to every backend
 	switch {
-	case slices.ContainsFunc(opts, isStartTime):
-	case t.parentUnsampled(opts):
+	case !st.Time.IsZero():
+	case st.Plain && st.HasParent && t.unsampled(st.Parent):
 		// Most spans of an unsampled trace: the first backend's light
 		// span, as when it is alone.
 		first = t.first.StartSpan(operationName, opts...)
@@ -178,112 +181,76 @@ func (t *listTracer) StartSpan(operationName string, opts ...opentracing.StartSp
 	if !ok || !ids.IsValid() {
 		return first
 	}
-	so, plain := plainOptions(opts)
-	if !plain {
-		so = opentracing.StartSpanOptions{}
+	var tags opentracing.Tags
+	parent, hasParent := st.Parent, st.HasParent
+	if st.Plain {
+		tags = plainTags(opts)
+	} else {
+		var so opentracing.StartSpanOptions
 		for _, o := range opts {
 			o.Apply(&so)
 		}
-	}
-	if ids.ParentID == 0 {
-		// The first backend's contexts do not hold their parent
-		// (Lightstep's, OpenTelemetry's): it is the reference every
-		// backend takes as the parent.
-		if plain {
-			for _, o := range opts {
-				if ref, ok := o.(opentracing.SpanReference); ok {
-					so.References = append(so.References, ref)
-				}
-			}
+		tags = so.Tags
+		if start == nil {
+			start = opentracing.StartTime(so.StartTime)
 		}
-		ids.ParentID = t.parentID(so.References)
+		if i := lightspan.Reference[opentracing.SpanContext](so.References); i >= 0 {
+			parent, hasParent = so.References[i].ReferencedContext, true
+		}
 	}
 	if start == nil {
-		start = opentracing.StartTime(so.StartTime)
+		start = opentracing.StartTime(st.Time)
+	}
+	if ids.ParentID == 0 && hasParent {
+		// The first backend's contexts do not hold their parent
+		// (Lightstep's, OpenTelemetry's): it is the reference.
+		if n, ok := t.conv.ToNeutral(parent); ok {
+			ids.ParentID = n.SpanID
+		}
 	}
 	s := &listSpan{first: first, tracer: t}
 	s.rest = s.inline[:0]
-	s.same = [2]opentracing.StartSpanOption{start, opentracing.Tags(so.Tags)}
+	s.same = [2]opentracing.StartSpanOption{start, tags}
 	for _, startWithIDs := range t.rest {
 		s.rest = append(s.rest, startWithIDs(operationName, ids, s.same[:]...))
 	}
 	return s
 }
 
-// parentID is the span id of the parent among refs, as every backend
-// chooses it: the first ChildOf reference to a context of the first
-// backend, else the first FollowsFrom one; zero when there is none.
-func (t *listTracer) parentID(refs []opentracing.SpanReference) uint64 {
-	var follows uint64
-	for _, ref := range refs {
-		if ref.ReferencedContext == nil || ref.Type != opentracing.ChildOfRef && ref.Type != opentracing.FollowsFromRef {
-			continue
-		}
-		n, ok := t.conv.ToNeutral(ref.ReferencedContext)
-		switch {
-		case !ok || !n.IsValid():
-		case ref.Type == opentracing.ChildOfRef:
-			return n.SpanID
-		case follows == 0:
-			follows = n.SpanID
-		}
-	}
-	return follows
+// unsampled reports whether parent is a context of the first backend
+// whose trace is not sampled.
+func (t *listTracer) unsampled(parent opentracing.SpanContext) bool {
+	n, ok := t.conv.ToNeutral(parent)
+	return ok && n.Sampling == propagation.NotSampled
 }
 
-// parentUnsampled reports whether the first reference among opts (a
-// plain ChildOf or FollowsFrom option) is to a context of the first
-// backend whose trace is not sampled.
-func (t *listTracer) parentUnsampled(opts []opentracing.StartSpanOption) bool {
-	for _, o := range opts {
-		ref, ok := o.(opentracing.SpanReference)
-		if !ok || ref.ReferencedContext == nil {
-			continue
-		}
-		n, ok := t.conv.ToNeutral(ref.ReferencedContext)
-		return ok && n.Sampling == propagation.NotSampled
-	}
-	return false
-}
-
-// plainOptions reads opts when they are all of opentracing's plain types
-// (tags, a start time, references), without applying them: the map of a
-// lone Tags option is kept as it is (the backends only read it), and
-// References is left empty. plain is false when another type is among
-// them, which must be applied to be read.
-func plainOptions(opts []opentracing.StartSpanOption) (so opentracing.StartSpanOptions, plain bool) {
-	shared := false // so.Tags is a caller's map
+// plainTags are the tags of opts, options of opentracing's plain types
+// (lightspan.Start.Plain), read without applying them: the map of a lone
+// Tags option is the caller's, as it is (the backends only read it).
+func plainTags(opts []opentracing.StartSpanOption) opentracing.Tags {
+	var tags opentracing.Tags
+	shared := false // tags is a caller's map
 	for _, o := range opts {
 		switch o := o.(type) {
 		case opentracing.Tags:
-			if so.Tags == nil {
-				so.Tags, shared = o, true
+			if tags == nil {
+				tags, shared = o, true
 				continue
 			}
 			if shared {
-				so.Tags, shared = maps.Clone(so.Tags), false
+				tags, shared = maps.Clone(tags), false
 			}
-			maps.Copy(so.Tags, o)
+			maps.Copy(tags, o)
 		case opentracing.Tag:
-			if so.Tags == nil || shared {
-				tags := make(opentracing.Tags, len(so.Tags)+1)
-				maps.Copy(tags, so.Tags)
-				so.Tags, shared = tags, false
+			if tags == nil || shared {
+				own := make(opentracing.Tags, len(tags)+1)
+				maps.Copy(own, tags)
+				tags, shared = own, false
 			}
-			so.Tags[o.Key] = o.Value
-		case opentracing.StartTime:
-			so.StartTime = time.Time(o)
-		case opentracing.SpanReference:
-		default:
-			return opentracing.StartSpanOptions{}, false
+			tags[o.Key] = o.Value
 		}
 	}
-	return so, true
-}
-
-func isStartTime(o opentracing.StartSpanOption) bool {
-	_, ok := o.(opentracing.StartTime)
-	return ok
+	return tags
 }
 
 // Inject implements opentracing.Tracer: the first backend's.

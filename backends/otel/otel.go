@@ -116,9 +116,10 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	// and the counts of Stats; see batcher.
 	counts := newBatcher(exp, stats, queue, s.MaxExportBatchSize, s.ScheduleDelay, s.ExportTimeout)
 	exp.counts = counts
+	follow := &following{} // set once the backend follows another in a list
 	provider := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(givenSampler{sampler}),
-		sdktrace.WithIDGenerator(givenIDs{}),
+		sdktrace.WithSampler(givenSampler{sampler, follow}),
+		sdktrace.WithIDGenerator(givenIDs{follow}),
 		// The SDK merges the process environment's OTEL_RESOURCE_ATTRIBUTES
 		// and OTEL_SERVICE_NAME into this resource; exp puts res back.
 		sdktrace.WithResource(res),
@@ -137,6 +138,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	)
 
 	t := newTracer(provider, s.Propagator, decide, warnings)
+	t.following = follow
 	inst := &tracer.Instance{
 		Tracer: t,
 		Shutdown: func(outer context.Context) error {
@@ -252,14 +254,15 @@ func newResource(cfg tracer.Config, o Options) (*resource.Resource, error) {
 // when span.kind is set after a span started (OpenTelemetry fixes a
 // span's kind at its start; the bridge ignores it silently).
 type otTracer struct {
-	bridge   *otbridge.BridgeTracer
-	provider *otbridge.TracerProvider
-	wrapped  trace.Tracer // the provider's tracer, which the bridge starts spans with
-	light    lightspan.Backend[lightContext]
-	decide   decider
-	native   opentracing.Tracer // Inject and Extract of TextMap and HTTPHeaders
-	warn     *ratelog.Logger
-	kindOnce sync.Once
+	bridge    *otbridge.BridgeTracer
+	provider  *otbridge.TracerProvider
+	wrapped   trace.Tracer // the provider's tracer, which the bridge starts spans with
+	following *following   // shared with the provider's IDGenerator and sampler
+	light     lightspan.Backend[lightContext]
+	decide    decider
+	native    opentracing.Tracer // Inject and Extract of TextMap and HTTPHeaders
+	warn      *ratelog.Logger
+	kindOnce  sync.Once
 }
 
 var (

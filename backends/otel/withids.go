@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"encoding/binary"
+	"sync/atomic"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
@@ -10,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/polytrace/polytrace/internal/lightspan"
+	"github.com/polytrace/polytrace/internal/otelapi"
 	"github.com/polytrace/polytrace/propagation"
 )
 
@@ -19,6 +21,9 @@ import (
 // read ([givenIDs], [givenSampler]), and ids' parent as a remote parent.
 // The span is the bridge's, as one StartSpan gives.
 func (t *otTracer) startWithIDs(name string, ids propagation.SpanContext, opts ...opentracing.StartSpanOption) opentracing.Span {
+	if !t.following.Load() {
+		t.following.Store(true) // before the context below exists
+	}
 	var so opentracing.StartSpanOptions
 	for _, o := range opts {
 		o.Apply(&so)
@@ -34,7 +39,7 @@ func (t *otTracer) startWithIDs(name string, ids propagation.SpanContext, opts .
 		sopts = append(sopts, trace.WithTimestamp(so.StartTime))
 	}
 	if k, ok := so.Tags[string(ext.SpanKind)]; ok {
-		sopts = append(sopts, trace.WithSpanKind(spanKind(k)))
+		sopts = append(sopts, trace.WithSpanKind(otelapi.Kind(k)))
 	}
 	ctx, _ = t.wrapped.Start(ctx, name, sopts...)
 	s := &otSpan{Span: opentracing.SpanFromContext(ctx), tracer: t}
@@ -49,42 +54,30 @@ func (t *otTracer) startWithIDs(name string, ids propagation.SpanContext, opts .
 	return s
 }
 
-// spanKind is the OpenTelemetry kind of a span.kind tag's value, as the
-// bridge reads it.
-func spanKind(v any) trace.SpanKind {
-	s, _ := v.(string)
-	if e, ok := v.(ext.SpanKindEnum); ok {
-		s = string(e)
-	}
-	switch s {
-	case string(ext.SpanKindRPCClientEnum):
-		return trace.SpanKindClient
-	case string(ext.SpanKindRPCServerEnum):
-		return trace.SpanKindServer
-	case string(ext.SpanKindProducerEnum):
-		return trace.SpanKindProducer
-	case string(ext.SpanKindConsumerEnum):
-		return trace.SpanKindConsumer
-	}
-	return trace.SpanKindInternal
-}
-
 // idsKey is the context key under which startWithIDs puts the ids
 // (*propagation.SpanContext) of the span it starts.
 type idsKey struct{}
 
-func idsFrom(ctx context.Context) *propagation.SpanContext {
+// following is set by the first startWithIDs: until then no context
+// holds ids, and the provider's IDGenerator and sampler do not look.
+type following struct{ atomic.Bool }
+
+func (f *following) ids(ctx context.Context) *propagation.SpanContext {
+	if !f.Load() {
+		return nil
+	}
 	ids, _ := ctx.Value(idsKey{}).(*propagation.SpanContext)
 	return ids
 }
 
 // givenIDs is the provider's IDGenerator: the ids startWithIDs put in the
 // context, else random ones (never zero).
-type givenIDs struct{}
+type givenIDs struct{ *following }
 
-func (givenIDs) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	if ids := idsFrom(ctx); ids != nil {
-		return propagation.ToOTel(*ids).TraceID(), spanIDOf(ids.SpanID)
+func (g givenIDs) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
+	if ids := g.ids(ctx); ids != nil {
+		sc := propagation.ToOTel(*ids)
+		return sc.TraceID(), sc.SpanID()
 	}
 	var tid trace.TraceID
 	binary.NativeEndian.PutUint64(tid[:8], lightspan.NewID())
@@ -92,24 +85,22 @@ func (givenIDs) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
 	return tid, newSpanID()
 }
 
-func (givenIDs) NewSpanID(ctx context.Context, _ trace.TraceID) trace.SpanID {
-	if ids := idsFrom(ctx); ids != nil {
-		return spanIDOf(ids.SpanID)
+func (g givenIDs) NewSpanID(ctx context.Context, _ trace.TraceID) trace.SpanID {
+	if ids := g.ids(ctx); ids != nil {
+		return propagation.ToOTel(*ids).SpanID()
 	}
 	return newSpanID()
 }
 
-func spanIDOf(id uint64) (s trace.SpanID) {
-	binary.BigEndian.PutUint64(s[:], id)
-	return s
-}
-
 // givenSampler samples every span startWithIDs starts (its decision was
 // made elsewhere) and leaves the others to the configured sampler.
-type givenSampler struct{ sdktrace.Sampler }
+type givenSampler struct {
+	sdktrace.Sampler
+	*following
+}
 
 func (s givenSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
-	if idsFrom(p.ParentContext) != nil {
+	if s.ids(p.ParentContext) != nil {
 		return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample,
 			Tracestate: trace.SpanContextFromContext(p.ParentContext).TraceState()}
 	}

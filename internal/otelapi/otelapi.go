@@ -203,6 +203,21 @@ var kindTags = map[trace.SpanKind]interface{}{
 	trace.SpanKindConsumer: string(ext.SpanKindConsumerEnum),
 }
 
+// Kind is the OpenTelemetry kind of a span.kind tag's value (a string or
+// an ext.SpanKindEnum), the reverse of the mapping above; Internal for
+// any other value.
+func Kind(tag interface{}) trace.SpanKind {
+	if e, ok := tag.(ext.SpanKindEnum); ok {
+		tag = string(e)
+	}
+	for k, v := range kindTags {
+		if v == tag {
+			return k
+		}
+	}
+	return trace.SpanKindInternal
+}
+
 // tagValue is v as an OpenTracing tag value.
 func tagValue(v attribute.Value) interface{} {
 	switch v.Type() {

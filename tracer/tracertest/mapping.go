@@ -41,10 +41,7 @@ type Exported struct {
 // a recorded error and an error status, and checks what the backend
 // exported: at sample rate 1 all of it, at 0 nothing.
 func testOpenTelemetryMapping(t *testing.T, h bound) {
-	if h.h.OpenRecorded == nil {
-		t.Skip("the harness has no OpenRecorded")
-	}
-	inst, exported := h.h.OpenRecorded(t, h.cfg)
+	inst, exported := openRecorded(t, h)
 	if inst.TracerProvider == nil {
 		t.Fatal("the instance has no TracerProvider")
 	}
@@ -101,6 +98,16 @@ func logHolds(logs []map[string]string, text string) bool {
 		}
 	}
 	return false
+}
+
+// openRecorded opens the harness's recorded instance, skipping t when the
+// harness has none.
+func openRecorded(t *testing.T, h bound) (*tracer.Instance, func() []Exported) {
+	t.Helper()
+	if h.h.OpenRecorded == nil {
+		t.Skip("the harness has no OpenRecorded")
+	}
+	return h.h.OpenRecorded(t, h.cfg)
 }
 
 // RecordedOpen is the type of Harness.OpenRecorded.

@@ -15,10 +15,7 @@ import (
 // receiver got both exactly so, at sample rate 0 as at 1: the decision
 // was made elsewhere (by the first backend of a list).
 func testStartWithIDs(t *testing.T, h bound) {
-	if h.h.OpenRecorded == nil {
-		t.Skip("the harness has no OpenRecorded")
-	}
-	inst, exported := h.h.OpenRecorded(t, h.cfg)
+	inst, exported := openRecorded(t, h)
 	if inst.StartWithIDs == nil {
 		t.Skip("the backend has no StartWithIDs: it cannot follow another in a list")
 	}
