@@ -250,7 +250,7 @@ func TestBackendListRecordsEachSpanInEveryBackend(t *testing.T) {
 						byName[child].parent, byName["root"].trace, byName[parent].span, parent)
 				}
 			}
-			for name, tag := range map[string]string{"root": "k=v", "client": "http.status_code=200", "server": "span.kind=server"} {
+			for name, tag := range map[string]string{"root": "k=v", "client": "http.status_code=200", "server": "span.kind=server", "otel-child": "otel.scope.name=test"} {
 				if !strings.Contains(byName[name].tags, tag) {
 					t.Errorf("%s: tags %s lack %s", name, byName[name].tags, tag)
 				}

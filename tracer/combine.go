@@ -231,6 +231,9 @@ func plainTags(opts []opentracing.StartSpanOption) opentracing.Tags {
 	var tags opentracing.Tags
 	shared := false // tags is a caller's map
 	for _, o := range opts {
+		if t, ok := o.(lightspan.Tags); ok {
+			o = opentracing.Tags(t)
+		}
 		switch o := o.(type) {
 		case opentracing.Tags:
 			if tags == nil {

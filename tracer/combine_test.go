@@ -11,6 +11,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/mockconv"
 	"github.com/polytrace/polytrace/propagation"
 )
@@ -165,6 +166,9 @@ func TestPlainTags(t *testing.T) {
 		{"later wins", []opentracing.StartSpanOption{opentracing.Tag{Key: "component", Value: "x"}, route},
 			opentracing.Tags{"component": "gin"}},
 		{"a reference is skipped", []opentracing.StartSpanOption{opentracing.ChildOf(nil), route}, route},
+		{"handed-over tags", []opentracing.StartSpanOption{lightspan.Tags{"otel.scope.name": "lib"}}, opentracing.Tags{"otel.scope.name": "lib"}},
+		{"handed-over tags after Tags", []opentracing.StartSpanOption{route, lightspan.Tags{"k": 2}},
+			opentracing.Tags{"component": "gin", "k": 2}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := plainTags(tt.opts); fmt.Sprint(got) != fmt.Sprint(tt.want) {

@@ -60,7 +60,7 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 	)
 	for _, o := range opts {
 		switch o := o.(type) {
-		case opentracing.Tag, opentracing.Tags:
+		case opentracing.Tag, opentracing.Tags, Tags:
 		case opentracing.StartTime:
 			st.Time = time.Time(o)
 		case opentracing.SpanReference:
@@ -110,6 +110,23 @@ func Reference[C opentracing.SpanContext](refs []opentracing.SpanReference) int 
 		}
 	}
 	return found
+}
+
+// Tags are start tags handed over to the span: unlike opentracing.Tags,
+// whose Apply copies the map into the options, Apply makes this map the
+// options' Tags when they have none, so the caller must not use it
+// afterwards. [Parent] takes them as plain, as opentracing.Tags.
+type Tags opentracing.Tags
+
+// Apply implements opentracing.StartSpanOption.
+func (t Tags) Apply(o *opentracing.StartSpanOptions) {
+	if o.Tags == nil {
+		o.Tags = opentracing.Tags(t)
+		return
+	}
+	for k, v := range t {
+		o.Tags[k] = v
+	}
 }
 
 // Applied hands options already applied to a vendor's StartSpan, which

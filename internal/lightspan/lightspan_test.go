@@ -48,6 +48,7 @@ func TestParent(t *testing.T) {
 		{"nil contexts ignored", []opentracing.StartSpanOption{opentracing.ChildOf(nil), opentracing.ChildOf(a)}, "a", true, time.Time{}, true},
 		{"other tracers' contexts ignored", []opentracing.StartSpanOption{opentracing.ChildOf(other{}), opentracing.FollowsFrom(a)}, "a", true, time.Time{}, false},
 		{"tags and start time", []opentracing.StartSpanOption{opentracing.Tag{Key: "k", Value: 1}, opentracing.Tags{"x": 2}, opentracing.StartTime(at)}, "", true, at, false},
+		{"handed-over tags", []opentracing.StartSpanOption{Tags{"x": 2}, opentracing.ChildOf(a)}, "a", true, time.Time{}, true},
 		{"vendor option", []opentracing.StartSpanOption{vendorOption{}, opentracing.ChildOf(a)}, "a", false, time.Time{}, true},
 		{"unknown reference type", []opentracing.StartSpanOption{opentracing.SpanReference{Type: 9, ReferencedContext: a}}, "", false, time.Time{}, false},
 	}
@@ -233,5 +234,21 @@ func TestParentCountsReferences(t *testing.T) {
 		if st.Refs != tt.refs || st.ChildOf != tt.childOf {
 			t.Errorf("%s: Refs %d, ChildOf %v; want %d, %v", tt.name, st.Refs, st.ChildOf, tt.refs, tt.childOf)
 		}
+	}
+}
+
+func TestTagsApply(t *testing.T) {
+	own := Tags{"a": 1}
+	var so opentracing.StartSpanOptions
+	own.Apply(&so)
+	so.Tags["b"] = 2 // the options hold the map itself, not a copy
+	if len(own) != 2 {
+		t.Errorf("options without tags: Tags = %v, want the map handed over", so.Tags)
+	}
+	so = opentracing.StartSpanOptions{}
+	opentracing.Tags{"c": 3}.Apply(&so)
+	Tags{"d": 4}.Apply(&so)
+	if len(so.Tags) != 2 || so.Tags["c"] != 3 || so.Tags["d"] != 4 {
+		t.Errorf("options with tags: Tags = %v, want c=3 and d=4", so.Tags)
 	}
 }

@@ -45,6 +45,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
@@ -55,6 +56,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/internal/sampling"
 	"github.com/polytrace/polytrace/propagation"
 )
@@ -112,9 +114,9 @@ func (t *tracerImpl) Start(ctx context.Context, name string, opts ...trace.SpanS
 		ctx = context.Background()
 	}
 	cfg := trace.NewSpanStartConfig(opts...)
-	var buf [4]opentracing.StartSpanOption
-	otOpts := buf[:0]
-	light := false // the parent is a span known not to be recorded
+	s := &span{p: t.p}
+	otOpts := s.opts[:0] // in s: no allocation of their own
+	light := false       // the parent is a span known not to be recorded
 	if !cfg.NewRoot() {
 		parent, parentSpan := t.p.parent(ctx)
 		if parent != nil {
@@ -135,14 +137,15 @@ func (t *tracerImpl) Start(ctx context.Context, name string, opts ...trace.SpanS
 		// would be dropped.
 		otOpts = append(otOpts, t.tags(cfg))
 	}
-	s := &span{ot: t.p.tracer.StartSpan(name, otOpts...), p: t.p}
-	return trace.ContextWithSpan(opentracing.ContextWithSpan(ctx, s.ot), s), s
+	s.ot = t.p.tracer.StartSpan(name, otOpts...)
+	return s.withParent(ctx), s
 }
 
-// tags are a new span's start tags: its attributes, kind and scope.
-func (t *tracerImpl) tags(cfg trace.SpanConfig) opentracing.Tags {
+// tags are a new span's start tags: its attributes, kind and scope,
+// handed over to the span rather than copied.
+func (t *tracerImpl) tags(cfg trace.SpanConfig) lightspan.Tags {
 	attrs := cfg.Attributes()
-	tags := make(opentracing.Tags, len(attrs)+3)
+	tags := make(lightspan.Tags, len(attrs)+3)
 	for _, kv := range attrs {
 		tags[string(kv.Key)] = tagValue(kv.Value)
 	}
@@ -233,11 +236,19 @@ func tagValue(v attribute.Value) interface{} {
 	return v.Emit()
 }
 
-// span is a span of the OpenTelemetry API over an OpenTracing span.
+// span is a span of the OpenTelemetry API over an OpenTracing span. It is
+// also the context Start returns (see withParent).
 type span struct {
 	embedded.Span
 	ot opentracing.Span
 	p  *Provider
+
+	// parent is the context the span was started from, when the span is
+	// the context Start returned.
+	parent context.Context
+	// opts hold the start options, so that they need no allocation of
+	// their own (a light span keeps them, for late sampling).
+	opts [4]opentracing.StartSpanOption
 
 	sc     atomic.Pointer[trace.SpanContext] // computed once
 	mu     sync.Mutex
@@ -343,6 +354,68 @@ func (s *span) SetAttributes(kv ...attribute.KeyValue) {
 	for _, a := range kv {
 		s.ot.SetTag(string(a.Key), tagValue(a.Value))
 	}
+}
+
+// The keys opentracing.ContextWithSpan and trace.ContextWithSpan store a
+// span under, found by asking each package to read a context that records
+// the key asked for. ok is false when either package reads a context in
+// another way than one Value call, which Start then uses as it is.
+var otKey, otelKey, contextKeysOK = contextKeys()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any { p.key = key; return nil }
+
+func contextKeys() (ot, otel any, ok bool) {
+	p := &keyProbe{Context: context.Background()}
+	opentracing.SpanFromContext(p)
+	ot = p.key
+	p.key = nil
+	trace.SpanFromContext(p)
+	otel = p.key
+	otProbe, otelProbe := opentracing.NoopTracer{}.StartSpan("probe"), &span{}
+	ok = ot != nil && otel != nil && ot != otel &&
+		opentracing.ContextWithSpan(context.Background(), otProbe).Value(ot) == otProbe &&
+		trace.ContextWithSpan(context.Background(), otelProbe).Value(otel) == otelProbe
+	return ot, otel, ok
+}
+
+// withParent returns the context of s started from ctx: ctx with s under
+// both APIs' keys. It is s itself, a context of one allocation less per
+// API, unless s's tracer has a hook of its own for contexts
+// (opentracing.TracerContextWithSpanExtension).
+func (s *span) withParent(ctx context.Context) context.Context {
+	if _, hook := s.ot.Tracer().(opentracing.TracerContextWithSpanExtension); hook || !contextKeysOK {
+		return trace.ContextWithSpan(opentracing.ContextWithSpan(ctx, s.ot), s)
+	}
+	s.parent = ctx
+	return (*spanContext)(s)
+}
+
+// spanContext is a span as the context Start returned: its parent context
+// with the span under both APIs' keys.
+type spanContext span
+
+func (c *spanContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *spanContext) Done() <-chan struct{}       { return c.parent.Done() }
+func (c *spanContext) Err() error                  { return c.parent.Err() }
+
+func (c *spanContext) Value(key any) any {
+	switch key {
+	case otelKey:
+		return (*span)(c)
+	case otKey:
+		return c.ot
+	}
+	return c.parent.Value(key)
+}
+
+// String names the context as context.WithValue's do.
+func (c *spanContext) String() string {
+	return fmt.Sprintf("%v.WithValue(span %p)", c.parent, c)
 }
 
 // TracerProvider implements trace.Span.

@@ -197,3 +197,71 @@ func TestNesting(t *testing.T) {
 		t.Errorf("OpenTracing(b) = %v, %v", ot, ok)
 	}
 }
+
+type ctxKey struct{}
+
+// hookTracer is mocktracer with a hook for contexts of its spans.
+type hookTracer struct {
+	*mocktracer.MockTracer
+	hooked int
+}
+
+func (h *hookTracer) StartSpan(name string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	return &hookSpan{h.MockTracer.StartSpan(name, opts...), h}
+}
+
+type hookSpan struct {
+	opentracing.Span
+	tr *hookTracer
+}
+
+func (s *hookSpan) Tracer() opentracing.Tracer { return s.tr }
+
+func (h *hookTracer) ContextWithSpanHook(ctx context.Context, _ opentracing.Span) context.Context {
+	h.hooked++
+	return ctx
+}
+
+// TestContext: the context Start returns is its parent's, with the span
+// under both APIs' keys, and goes through a tracer's own context hook.
+func TestContext(t *testing.T) {
+	if !contextKeysOK {
+		t.Fatal("the context keys of opentracing-go and OpenTelemetry were not found: Start falls back to two context values per span")
+	}
+	mock := mocktracer.New()
+	otel := NewProvider(mock, mockconv.Converter{}).Tracer("lib")
+	deadline := time.Now().Add(time.Hour)
+	parent, cancel := context.WithDeadline(context.WithValue(context.Background(), ctxKey{}, "v"), deadline)
+	ctx, s := otel.Start(parent, "op")
+	defer s.End()
+	if trace.SpanFromContext(ctx) != s {
+		t.Error("trace.SpanFromContext is not the span")
+	}
+	if ot, _ := OpenTracing(s); opentracing.SpanFromContext(ctx) != ot {
+		t.Error("opentracing.SpanFromContext is not the span")
+	}
+	if d, ok := ctx.Deadline(); !ok || !d.Equal(deadline) {
+		t.Errorf("Deadline = %v, %v, want the parent's %v", d, ok, deadline)
+	}
+	if ctx.Value(ctxKey{}) != "v" {
+		t.Errorf("Value = %v, want the parent's v", ctx.Value(ctxKey{}))
+	}
+	child, stop := context.WithCancel(ctx)
+	defer stop()
+	cancel()
+	<-ctx.Done()
+	<-child.Done()
+	if ctx.Err() != context.Canceled || child.Err() != context.Canceled {
+		t.Errorf("Err = %v, child's %v, want both canceled with the parent", ctx.Err(), child.Err())
+	}
+
+	hook := &hookTracer{MockTracer: mocktracer.New()}
+	ctx, s = NewProvider(hook, mockconv.Converter{}).Tracer("lib").Start(context.Background(), "op")
+	s.End()
+	if hook.hooked != 1 {
+		t.Errorf("the tracer's ContextWithSpanHook ran %d times, want 1", hook.hooked)
+	}
+	if ot, _ := OpenTracing(s); opentracing.SpanFromContext(ctx) != ot || trace.SpanFromContext(ctx) != s {
+		t.Error("with a hook: the context lacks the span")
+	}
+}
