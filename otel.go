@@ -15,7 +15,8 @@ import (
 // holding one of these spans starts a child of it, in one trace.
 //
 // On the otel backend it is the SDK's provider, paired with the
-// OpenTracing bridge. On the others its spans are the backend's own spans
+// OpenTracing bridge (a span whose trace is known not to be sampled is the
+// backend's light span, as through OpenTracing). On the others its spans are the backend's own spans
 // driven through the OpenTelemetry API: the mapping (attributes to tags,
 // span kind, status, events, links, ids) is in the README's "Mixing
 // OpenTracing and OpenTelemetry". On noop it is OpenTelemetry's no-op

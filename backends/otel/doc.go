@@ -71,7 +71,10 @@
 // parent's trace id, trace state and flags with the sampled flag off, or a
 // new trace id; a new span id) and the parent's baggage. That is the case
 // for a child of an unsampled span or of an inbound context whose sampled
-// flag is off, and for every new trace when TRACER_SAMPLE_RATE is 0. A
+// flag is off, and for every new trace when TRACER_SAMPLE_RATE is 0,
+// whichever API starts the span: through [TracerProvider] too, the parent
+// being the OpenTelemetry span (or remote span context) of the Go
+// context, as the SDK's, and the baggage the OpenTracing span's there. A
 // sampler from [Options].Sampler or OTEL_TRACES_SAMPLER (with
 // TRACER_SAMPLE_RATE unset) may sample such spans: the SDK then decides
 // every span. A light span propagates like any other (Inject
@@ -83,11 +86,13 @@
 //
 // # Sampled traces
 //
-// Every other span is the bridge's: the backend chooses the parent as
-// every backend does (the first ChildOf reference, else the first
-// FollowsFrom one; the bridge alone would make a FollowsFrom parent a
-// mere link and start a new trace), hands it to the bridge as its first
-// ChildOf reference, and the bridge starts the SDK span.
+// Every other span started through OpenTracing is the bridge's (through
+// [TracerProvider], the SDK's own, paired with the bridge): the backend
+// chooses the parent as every backend does (the first ChildOf reference,
+// else the first FollowsFrom one; the bridge alone would make a
+// FollowsFrom parent a mere link and start a new trace), hands it to the
+// bridge as its first ChildOf reference, and the bridge starts the SDK
+// span.
 //
 // # The process environment
 //

@@ -255,8 +255,8 @@ func newResource(cfg tracer.Config, o Options) (*resource.Resource, error) {
 // span's kind at its start; the bridge ignores it silently).
 type otTracer struct {
 	bridge    *otbridge.BridgeTracer
-	provider  *otbridge.TracerProvider
-	wrapped   trace.Tracer // the provider's tracer, which the bridge starts spans with
+	provider  *apiProvider
+	wrapped   trace.Tracer // the bridge provider's tracer, which the bridge starts spans with
 	following *following   // shared with the provider's IDGenerator and sampler
 	light     lightspan.Backend[lightContext]
 	decide    decider
@@ -292,7 +292,8 @@ func newTracer(provider trace.TracerProvider, prop otprop.TextMapPropagator, dec
 	tp := otbridge.NewTracerProvider(bt, provider)
 	wrapped := tp.Tracer(instrumentationName)
 	bt.SetOpenTelemetryTracer(wrapped)
-	t := &otTracer{bridge: bt, provider: tp, wrapped: wrapped, decide: decide, warn: warn}
+	t := &otTracer{bridge: bt, wrapped: wrapped, decide: decide, warn: warn}
+	t.provider = &apiProvider{bridge: tp, t: t}
 	t.light = lightspan.Backend[lightContext]{Tracer: t, WithBaggageItem: lightContext.with}
 	if prop != nil {
 		// A propagator of the program's: the bridge applies it, and only
@@ -525,13 +526,22 @@ type decider struct {
 // unsampled reports whether a span with this parent is known not to be
 // sampled.
 func (d decider) unsampled(parent otelContext, hasParent bool) bool {
+	if !hasParent {
+		return d.unsampledTrace(trace.TraceID{}, 0)
+	}
+	return d.unsampledTrace(parent.TraceID(), parent.TraceFlags())
+}
+
+// unsampledTrace is unsampled for a parent of that trace id and flags (an
+// invalid id: no parent).
+func (d decider) unsampledTrace(id trace.TraceID, flags trace.TraceFlags) bool {
 	switch {
 	case !d.parents:
 		return false
-	case !hasParent || !parent.TraceID().IsValid():
+	case !id.IsValid():
 		return d.noRoots
 	}
-	return !parent.TraceFlags().IsSampled()
+	return !flags.IsSampled()
 }
 
 // startLight returns the light span of a child of parent (a root when

@@ -545,3 +545,58 @@ func TestUnsampledAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenTelemetryAPILightSpans: a span started through the backend's
+// TracerProvider whose trace is known not to be sampled is the backend's
+// light span, as an OpenTracing span would be; the others are the SDK's,
+// through the bridge.
+func TestOpenTelemetryAPILightSpans(t *testing.T) {
+	remote := func(flags trace.TraceFlags) context.Context {
+		tid, _ := trace.TraceIDFromHex(inTrace)
+		sid, _ := trace.SpanIDFromHex(inSpan)
+		return trace.ContextWithRemoteSpanContext(context.Background(),
+			trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: flags, Remote: true}))
+	}
+	for _, tt := range []struct {
+		name      string
+		rate      float64
+		ctx       context.Context
+		opts      []trace.SpanStartOption
+		light     bool
+		sameTrace bool
+	}{
+		{"root at rate 0", 0, context.Background(), nil, true, false},
+		{"root at rate 1", 1, context.Background(), nil, false, false},
+		{"child of an unsampled remote parent", 1, remote(0), []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}, true, true},
+		{"new root despite an unsampled parent", 1, remote(0), []trace.SpanStartOption{trace.WithNewRoot()}, false, false},
+		{"child of a sampled remote parent at rate 0", 0, remote(trace.FlagsSampled), nil, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inst, mem := newRecorded(t, tracer.Config{SampleRate: tracer.Rate(tt.rate)}, Options{})
+			ctx, span := inst.TracerProvider.Tracer("test").Start(tt.ctx, "op", tt.opts...)
+			_, light := span.(*lightSpan)
+			if light != tt.light || span.IsRecording() == tt.light {
+				t.Errorf("span %T recording %v, want light %v", span, span.IsRecording(), tt.light)
+			}
+			if sameTrace := span.SpanContext().TraceID().String() == inTrace; sameTrace != tt.sameTrace {
+				t.Errorf("trace %s, want the parent's: %v", span.SpanContext().TraceID(), tt.sameTrace)
+			}
+			if trace.SpanFromContext(ctx) != span {
+				t.Error("the context does not hold the span")
+			}
+			child, _ := opentracing.StartSpanFromContextWithTracer(ctx, inst.Tracer, "ot child")
+			if cc, _ := SpanContext(child.Context()); cc.TraceID() != span.SpanContext().TraceID() || isLight(child) != tt.light {
+				t.Errorf("OpenTracing child %T in trace %s, want light %v in %s", child, cc.TraceID(), tt.light, span.SpanContext().TraceID())
+			}
+			child.Finish()
+			span.End()
+			want := 2
+			if tt.light {
+				want = 0
+			}
+			if n := len(flushed(t, inst, mem)); n != want {
+				t.Errorf("%d spans exported, want %d", n, want)
+			}
+		})
+	}
+}
