@@ -16,11 +16,12 @@ import (
 //
 // On the otel backend it is the SDK's provider, paired with the
 // OpenTracing bridge (a span whose trace is known not to be sampled is the
-// backend's light span, as through OpenTracing). On the others its spans are the backend's own spans
-// driven through the OpenTelemetry API: the mapping (attributes to tags,
-// span kind, status, events, links, ids) is in the README's "Mixing
-// OpenTracing and OpenTelemetry". On noop it is OpenTelemetry's no-op
-// provider. [FromEnv] installs it as OpenTelemetry's global provider.
+// backend's light span, as through OpenTracing). On the others its spans
+// are the backend's own spans driven through the OpenTelemetry API: the
+// mapping (attributes to tags, span kind, status, events, links, ids) is
+// in the README's "Mixing OpenTracing and OpenTelemetry". On noop it is
+// OpenTelemetry's no-op provider. [FromEnv] installs it as
+// OpenTelemetry's global provider.
 func (t *Tracer) TracerProvider() trace.TracerProvider { return t.provider }
 
 // TextMapPropagator returns an OpenTelemetry propagator that reads and
