@@ -92,11 +92,16 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Queue returns QueueSize, or [DefaultQueueSize] when it is zero or
-// negative.
-func (c Config) Queue() int {
-	if c.QueueSize > 0 {
+// Queue returns the queue bound a backend uses: QueueSize when it is
+// positive, else own (the backend's own setting, such as
+// JAEGER_REPORTER_MAX_QUEUE_SIZE; zero if it has none), else
+// [DefaultQueueSize].
+func (c Config) Queue(own int) int {
+	switch {
+	case c.QueueSize > 0:
 		return c.QueueSize
+	case own > 0:
+		return own
 	}
 	return DefaultQueueSize
 }

@@ -31,9 +31,11 @@ func TestStatsPendingAndString(t *testing.T) {
 }
 
 func TestQueue(t *testing.T) {
-	for _, tt := range []struct{ give, want int }{{0, tracer.DefaultQueueSize}, {-5, tracer.DefaultQueueSize}, {10, 10}} {
-		if got := (tracer.Config{QueueSize: tt.give}).Queue(); got != tt.want {
-			t.Errorf("Queue() with QueueSize %d = %d, want %d", tt.give, got, tt.want)
+	for _, tt := range []struct{ give, own, want int }{
+		{0, 0, tracer.DefaultQueueSize}, {-5, 0, tracer.DefaultQueueSize}, {10, 0, 10}, {10, 7, 10}, {0, 7, 7}, {-5, 7, 7},
+	} {
+		if got := (tracer.Config{QueueSize: tt.give}).Queue(tt.own); got != tt.want {
+			t.Errorf("Queue(%d) with QueueSize %d = %d, want %d", tt.own, tt.give, got, tt.want)
 		}
 	}
 }

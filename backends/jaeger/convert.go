@@ -7,6 +7,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	jaegerclient "github.com/uber/jaeger-client-go"
 
+	"github.com/polytrace/polytrace/internal/lightspan"
 	"github.com/polytrace/polytrace/propagation"
 	"github.com/polytrace/polytrace/tracelog"
 )
@@ -42,13 +43,7 @@ func (converter) ToNeutral(sc opentracing.SpanContext) (propagation.SpanContext,
 	case c.IsSampled():
 		n.Sampling = propagation.Sampled
 	}
-	c.ForeachBaggageItem(func(k, v string) bool {
-		if n.Baggage == nil {
-			n.Baggage = make(map[string]string)
-		}
-		n.Baggage[k] = v
-		return true
-	})
+	n.Baggage = lightspan.Baggage(c)
 	return n, true
 }
 

@@ -55,7 +55,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 		})
 	}
 
-	queueSize := spanstats.QueueSize(cfg, o.QueueSize)
+	queueSize := cfg.Queue(o.QueueSize)
 
 	service := cfg.Service()
 	factory := o.Metrics

@@ -64,7 +64,7 @@ func build(cfg tracer.Config, opts Options, traceID func() uint64) (*tracer.Inst
 	if err != nil {
 		return nil, err
 	}
-	queue := spanstats.QueueSize(cfg, 0)
+	queue := cfg.Queue(0)
 	tokens.Add(opts.AccessToken)
 
 	host, _ := plainHost(opts.CollectorHost)
@@ -233,7 +233,6 @@ func newTracer(client lsgo.Tracer, stats *spanstats.Counters, rate float64, trac
 	t.light = lightspan.Backend[lsgo.SpanContext]{
 		Tracer:          t,
 		WithBaggageItem: lsgo.SpanContext.WithBaggageItem,
-		BaggageItem:     func(c lsgo.SpanContext, key string) string { return c.Baggage[key] },
 	}
 	return t
 }

@@ -109,7 +109,7 @@ func build(cfg tracer.Config, opts Options, export sdktrace.SpanExporter) (*trac
 	}
 	exp := newExporter(export, res, failures, aborted, abort)
 	// TRACER_QUEUE_SIZE wins over OTEL_BSP_MAX_QUEUE_SIZE.
-	queue := spanstats.QueueSize(cfg, s.MaxQueueSize)
+	queue := cfg.Queue(s.MaxQueueSize)
 	stats := &spanstats.Counters{Redact: failures.Redact}
 	// The SDK's batch span processor, with the same settings (every one
 	// given, so that none comes from the process environment's OTEL_BSP_*),

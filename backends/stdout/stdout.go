@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/polytrace/polytrace/backends/zipkin"
-	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 )
 
@@ -44,7 +43,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("stdout: %w", err)
 	}
-	queue := spanstats.QueueSize(cfg, 0)
+	queue := cfg.Queue(0)
 	w := opts.Writer
 	if w == nil {
 		w = os.Stdout

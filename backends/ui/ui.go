@@ -17,7 +17,6 @@ import (
 
 	"github.com/polytrace/polytrace/backends/zipkin"
 	"github.com/polytrace/polytrace/internal/envconf"
-	"github.com/polytrace/polytrace/internal/spanstats"
 	"github.com/polytrace/polytrace/tracer"
 	"github.com/polytrace/polytrace/traceview"
 )
@@ -143,7 +142,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
-	queue := spanstats.QueueSize(cfg, 0)
+	queue := cfg.Queue(0)
 	store := opts.Store
 	if store == nil {
 		store = traceview.Default()

@@ -78,7 +78,7 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("zipkin: %w", err)
 	}
-	queue := spanstats.QueueSize(cfg, 0)
+	queue := cfg.Queue(0)
 	logger := opts.Logger
 	if logger == nil {
 		logger = stdlog.New(os.Stderr, "polytrace zipkin: ", stdlog.LstdFlags)

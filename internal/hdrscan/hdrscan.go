@@ -26,7 +26,7 @@ func (f Fields) Absent(carrier interface{}) bool {
 		return false
 	}
 	for k := range h {
-		if f.match(k) {
+		if f.Match(k) {
 			return false
 		}
 	}
@@ -35,9 +35,7 @@ func (f Fields) Absent(carrier interface{}) bool {
 
 // Match reports whether the header name k is one of f's names or starts
 // with one of its prefixes, ignoring ASCII case.
-func (f Fields) Match(k string) bool { return f.match(k) }
-
-func (f Fields) match(k string) bool {
+func (f Fields) Match(k string) bool {
 	for _, n := range f.Names {
 		if len(k) == len(n) && equalFold(k, n) {
 			return true

@@ -144,9 +144,6 @@ type Backend[C opentracing.SpanContext] struct {
 	// WithBaggageItem returns c with key set to value, leaving c as it
 	// is (children and carriers may share it).
 	WithBaggageItem func(c C, key, value string) C
-	// BaggageItem returns the value of key in c ("" when absent); nil
-	// means a search with ForeachBaggageItem.
-	BaggageItem func(c C, key string) string
 	// Record, when set, starts the vendor's recorded span for a light
 	// span on which sampling.priority is set above zero (jaeger-client-go
 	// samples such a span late, and so must its light span): name, opts
@@ -177,14 +174,7 @@ type recorded struct{ opentracing.Span }
 
 // lightSpan marks the light spans of every type argument, for
 // [sampling.Recorded].
-type lightSpan interface{ recording() opentracing.Span }
-
-func (s *Span[C]) recording() opentracing.Span {
-	if r := s.rec.Load(); r != nil {
-		return r.Span
-	}
-	return nil
-}
+type lightSpan interface{ to() opentracing.Span }
 
 func init() {
 	sampling.Register(func(s opentracing.Span) (bool, bool) {
@@ -192,7 +182,7 @@ func init() {
 		if !ok {
 			return false, false
 		}
-		if r := l.recording(); r != nil {
+		if r := l.to(); r != nothing {
 			return sampling.Recorded(r), true
 		}
 		return false, true
@@ -263,12 +253,8 @@ func (s *Span[C]) BaggageItem(key string) string {
 	if r := s.rec.Load(); r != nil {
 		return r.BaggageItem(key)
 	}
-	c := *s.cur.Load()
-	if s.backend.BaggageItem != nil {
-		return s.backend.BaggageItem(c, key)
-	}
 	var v string
-	c.ForeachBaggageItem(func(k, val string) bool {
+	(*s.cur.Load()).ForeachBaggageItem(func(k, val string) bool {
 		if k == key {
 			v = val
 			return false
@@ -317,60 +303,43 @@ func (s *Span[C]) record() *recorded {
 
 // SetOperationName records nothing until the span is recorded.
 func (s *Span[C]) SetOperationName(name string) opentracing.Span {
-	if r := s.rec.Load(); r != nil {
-		r.SetOperationName(name)
-	}
+	s.to().SetOperationName(name)
 	return s.self
 }
 
-// Finish reports nothing until the span is recorded.
-func (s *Span[C]) Finish() {
+// to is the recorded span, or until the span is recorded one that records
+// nothing, for the methods below, which record nothing until then.
+func (s *Span[C]) to() opentracing.Span {
 	if r := s.rec.Load(); r != nil {
-		r.Finish()
+		return r.Span
 	}
+	return nothing
 }
+
+var nothing = opentracing.NoopTracer{}.StartSpan("")
+
+// Finish reports nothing until the span is recorded.
+func (s *Span[C]) Finish() { s.to().Finish() }
 
 // FinishWithOptions reports nothing until the span is recorded.
-func (s *Span[C]) FinishWithOptions(opts opentracing.FinishOptions) {
-	if r := s.rec.Load(); r != nil {
-		r.FinishWithOptions(opts)
-	}
-}
+func (s *Span[C]) FinishWithOptions(opts opentracing.FinishOptions) { s.to().FinishWithOptions(opts) }
 
 // LogFields records nothing until the span is recorded.
-func (s *Span[C]) LogFields(fields ...log.Field) {
-	if r := s.rec.Load(); r != nil {
-		r.LogFields(fields...)
-	}
-}
+func (s *Span[C]) LogFields(fields ...log.Field) { s.to().LogFields(fields...) }
 
 // LogKV records nothing until the span is recorded.
-func (s *Span[C]) LogKV(kv ...interface{}) {
-	if r := s.rec.Load(); r != nil {
-		r.LogKV(kv...)
-	}
-}
+func (s *Span[C]) LogKV(kv ...interface{}) { s.to().LogKV(kv...) }
 
 // LogEvent records nothing until the span is recorded.
-func (s *Span[C]) LogEvent(event string) {
-	if r := s.rec.Load(); r != nil {
-		r.LogEvent(event)
-	}
-}
+func (s *Span[C]) LogEvent(event string) { s.to().LogEvent(event) }
 
 // LogEventWithPayload records nothing until the span is recorded.
 func (s *Span[C]) LogEventWithPayload(event string, payload interface{}) {
-	if r := s.rec.Load(); r != nil {
-		r.LogEventWithPayload(event, payload)
-	}
+	s.to().LogEventWithPayload(event, payload)
 }
 
 // Log records nothing until the span is recorded.
-func (s *Span[C]) Log(ld opentracing.LogData) {
-	if r := s.rec.Load(); r != nil {
-		r.Log(ld)
-	}
-}
+func (s *Span[C]) Log(ld opentracing.LogData) { s.to().Log(ld) }
 
 // Baggage copies sc's baggage items into a new map, nil when it has none.
 func Baggage(sc opentracing.SpanContext) map[string]string {

@@ -81,7 +81,7 @@ func TestSpanBaggage(t *testing.T) {
 		t.Error("SetBaggageItem changed a context taken before it")
 	}
 	s.SetTag("sampling.priority", uint16(1)) // no Record: ignored
-	if s.recording() != nil {
+	if s.to() != nothing {
 		t.Error("recorded without Backend.Record")
 	}
 }

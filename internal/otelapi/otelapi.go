@@ -4,30 +4,9 @@
 // backend's own, exported with the others), and the two APIs nest both
 // ways in one trace.
 //
-// What a span of the OpenTelemetry API becomes:
-//
-//	OpenTelemetry                         OpenTracing span of the backend
-//	Start(ctx, name)                      StartSpan(name), child of the span in ctx (below)
-//	WithTimestamp, End(WithTimestamp)     StartTime, FinishOptions.FinishTime
-//	WithSpanKind server/client/           span.kind tag; internal (the default) and
-//	  producer/consumer                     unspecified set none
-//	attributes (WithAttributes,           tags: bool, int64, float64 and string as they are,
-//	  SetAttributes)                        slices as their JSON-like text (Value.Emit)
-//	SetStatus(Error, description)         tags error=true, otel.status_code=ERROR,
-//	                                        otel.status_description=description
-//	SetStatus(Ok, _)                      tag otel.status_code=OK
-//	AddEvent(name, attributes)            a log record at the event's time: event=name and
-//	                                        one field per attribute
-//	RecordError(err)                      a log record: event=error, error.object, error.kind
-//	links (WithLinks)                     FollowsFrom references (to contexts the backend's
-//	                                        Converter can build; jaeger keeps them, zipkin and
-//	                                        lightstep spans have a parent only); AddLink after
-//	                                        the start is lost
-//	SetName                               SetOperationName
-//	the tracer's name and version         tags otel.scope.name, otel.scope.version
-//	SpanContext()                         the span's ids as the backend's (64-bit ids
-//	                                        zero-extended), its sampling decision
-//	IsRecording()                         sampling.Recorded: false for light spans
+// The mapping of each OpenTelemetry call onto the OpenTracing span is the
+// table in the README's "Mixing OpenTracing and OpenTelemetry"; the
+// conformance suite's OpenTelemetryMapping checks it on every backend.
 //
 // The parent of a span started from ctx is, unless WithNewRoot is given:
 // the OpenTracing span in ctx (opentracing.SpanFromContext) when it was
@@ -89,23 +68,22 @@ func (p *Provider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer 
 	if t, ok := p.byName.Load(key); ok {
 		return t.(*tracerImpl)
 	}
-	impl := &tracerImpl{p: p, scope: key}
-	if key.name != "" {
-		impl.scopeName = key.name
-	}
-	if key.version != "" {
-		impl.scopeVersion = key.version
-	}
-	t, _ := p.byName.LoadOrStore(key, impl)
+	t, _ := p.byName.LoadOrStore(key, &tracerImpl{p: p, scopeName: boxed(key.name), scopeVersion: boxed(key.version)})
 	return t.(*tracerImpl)
 }
 
 type tracerImpl struct {
 	embedded.Tracer
-	p     *Provider
-	scope scope
+	p *Provider
 	// The scope's tag values, boxed once (nil when empty).
 	scopeName, scopeVersion interface{}
+}
+
+func boxed(s string) interface{} {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // Start implements trace.Tracer.
@@ -287,10 +265,8 @@ func (s *span) RecordError(err error, opts ...trace.EventOption) {
 		return
 	}
 	cfg := trace.NewEventConfig(opts...)
-	s.log(cfg, otlog.String("event", "error"), otlog.Error(err), otlog.String("error.kind", errorKind(err)))
+	s.log(cfg, otlog.String("event", "error"), otlog.Error(err), otlog.String("error.kind", fmt.Sprintf("%T", err)))
 }
-
-func errorKind(err error) string { return fmt.Sprintf("%T", err) }
 
 func (s *span) log(cfg trace.EventConfig, first ...otlog.Field) {
 	if !s.IsRecording() {
@@ -420,13 +396,3 @@ func (c *spanContext) String() string {
 
 // TracerProvider implements trace.Span.
 func (s *span) TracerProvider() trace.TracerProvider { return s.p }
-
-// OpenTracing returns the OpenTracing span under s, and whether s is a span
-// of this package.
-func OpenTracing(s trace.Span) (opentracing.Span, bool) {
-	sp, ok := s.(*span)
-	if !ok {
-		return nil, false
-	}
-	return sp.ot, true
-}

@@ -193,8 +193,8 @@ func TestNesting(t *testing.T) {
 	if b.TracerProvider() != trace.TracerProvider(p) {
 		t.Error("TracerProvider is not the provider")
 	}
-	if ot, ok := OpenTracing(b); !ok || ot.(*mocktracer.MockSpan).OperationName != "b" {
-		t.Errorf("OpenTracing(b) = %v, %v", ot, ok)
+	if ot := b.(*span).ot; ot.(*mocktracer.MockSpan).OperationName != "b" {
+		t.Errorf("the OpenTracing span of b is %v", ot)
 	}
 }
 
@@ -237,7 +237,7 @@ func TestContext(t *testing.T) {
 	if trace.SpanFromContext(ctx) != s {
 		t.Error("trace.SpanFromContext is not the span")
 	}
-	if ot, _ := OpenTracing(s); opentracing.SpanFromContext(ctx) != ot {
+	if ot := s.(*span).ot; opentracing.SpanFromContext(ctx) != ot {
 		t.Error("opentracing.SpanFromContext is not the span")
 	}
 	if d, ok := ctx.Deadline(); !ok || !d.Equal(deadline) {
@@ -261,7 +261,7 @@ func TestContext(t *testing.T) {
 	if hook.hooked != 1 {
 		t.Errorf("the tracer's ContextWithSpanHook ran %d times, want 1", hook.hooked)
 	}
-	if ot, _ := OpenTracing(s); opentracing.SpanFromContext(ctx) != ot || trace.SpanFromContext(ctx) != s {
+	if ot := s.(*span).ot; opentracing.SpanFromContext(ctx) != ot || trace.SpanFromContext(ctx) != s {
 		t.Error("with a hook: the context lacks the span")
 	}
 }

@@ -96,16 +96,3 @@ func (c *Counters) Stats() tracer.Stats {
 	}
 	return s
 }
-
-// QueueSize returns the queue bound a backend uses: cfg.QueueSize when
-// set, else own (the backend's own setting; zero if it has none), else
-// tracer.DefaultQueueSize. cfg is valid (tracer.Config.Validate).
-func QueueSize(cfg tracer.Config, own int) int {
-	switch {
-	case cfg.QueueSize > 0:
-		return cfg.QueueSize
-	case own > 0:
-		return own
-	}
-	return tracer.DefaultQueueSize
-}

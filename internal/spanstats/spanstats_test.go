@@ -5,8 +5,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/polytrace/polytrace/tracer"
 )
 
 func TestCounters(t *testing.T) {
@@ -66,19 +64,6 @@ func TestCountersConcurrent(t *testing.T) {
 	wg.Wait()
 	if st := c.Stats(); st.SpansExported != 8000 || st.SpansFinished != 8000 {
 		t.Errorf("Stats = %s", st)
-	}
-}
-
-func TestQueueSize(t *testing.T) {
-	tests := []struct{ give, own, want int }{
-		{give: 0, own: 0, want: tracer.DefaultQueueSize},
-		{give: 0, own: 100, want: 100},
-		{give: 500, own: 100, want: 500},
-	}
-	for _, tt := range tests {
-		if got := QueueSize(tracer.Config{QueueSize: tt.give}, tt.own); got != tt.want {
-			t.Errorf("QueueSize(%d, %d) = %d, want %d", tt.give, tt.own, got, tt.want)
-		}
 	}
 }
 
