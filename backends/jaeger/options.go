@@ -261,7 +261,7 @@ func optionsFromConfig(cfg tracer.Config) (o Options, err error) {
 		}
 		o.AgentHost = s
 	}
-	if o.AgentPort, err = envconf.Port(get, envAgentPort, defaultAgentPort); err != nil {
+	if o.AgentPort, err = envconf.Int(get, envAgentPort, defaultAgentPort, 1, 65535); err != nil {
 		return o, err
 	}
 	if o.DisableAttemptReconnecting, err = envconf.Bool(get, envReconnectingDisabled, false); err != nil {

@@ -80,7 +80,7 @@ func OptionsFromConfig(cfg tracer.Config) (Options, error) {
 	)
 	o.AccessToken, _ = get(EnvAccessToken)
 	o.CollectorHost, _ = get(EnvCollectorHost)
-	if o.CollectorPort, err = envconf.Port(get, EnvCollectorPort, DefaultCollectorPort); err != nil {
+	if o.CollectorPort, err = envconf.Int(get, EnvCollectorPort, DefaultCollectorPort, 1, 65535); err != nil {
 		return Options{}, fmt.Errorf("lightstep: %w", err)
 	}
 	if o.Plaintext, err = envconf.Bool(get, EnvCollectorPlaintext, false); err != nil {

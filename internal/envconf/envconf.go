@@ -80,11 +80,6 @@ func Int(get Getter, name string, def, min, max int) (int, error) {
 	return v, nil
 }
 
-// Port parses a TCP or UDP port number. Unset gives def.
-func Port(get Getter, name string, def int) (int, error) {
-	return Int(get, name, def, 1, 65535)
-}
-
 // Float parses a number within [min, max]. Unset gives def and set=false.
 func Float(get Getter, name string, def, min, max float64) (v float64, set bool, err error) {
 	s, ok := get(name)

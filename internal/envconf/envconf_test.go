@@ -30,7 +30,7 @@ func TestParsers(t *testing.T) {
 		{"bool bad", func(g Getter) (any, error) { return Bool(g, "X", false) }, "yes", false, `X="yes": want a boolean`},
 		{"int", func(g Getter) (any, error) { return Int(g, "X", 1, 0, 10) }, "7", 7, ""},
 		{"int range", func(g Getter) (any, error) { return Int(g, "X", 1, 0, 10) }, "11", 1, `X="11": want an integer from 0 to 10`},
-		{"port bad", func(g Getter) (any, error) { return Port(g, "X", 6831) }, "0", 6831, `X="0": want an integer from 1 to 65535`},
+		{"port bad", func(g Getter) (any, error) { return Int(g, "X", 6831, 1, 65535) }, "0", 6831, `X="0": want an integer from 1 to 65535`},
 		{"duration", func(g Getter) (any, error) { return Duration(g, "X", time.Second) }, "250ms", 250 * time.Millisecond, ""},
 		{"duration no unit", func(g Getter) (any, error) { return Duration(g, "X", time.Second) }, "5", time.Second, `X="5": want a positive Go duration`},
 		{"duration negative", func(g Getter) (any, error) { return Duration(g, "X", time.Second) }, "-1s", time.Second, `X="-1s"`},

@@ -32,10 +32,9 @@ type Start[C opentracing.SpanContext] struct {
 	// ignored, as the vendor clients ignore them.
 	Parent    C
 	HasParent bool
-	// First is true when the parent is also the first reference (to a
-	// non-nil context of any tracer): the parent of clients that take the
-	// first reference of either type (lightstep-tracer-go), which must
-	// otherwise be given it first.
+	// First is true when the parent is also the first reference to a
+	// non-nil context of any tracer: lightstep-tracer-go takes the first
+	// reference of either type, so it must otherwise be given it first.
 	First bool
 	// ChildOf is true when the parent comes from a ChildOf reference.
 	ChildOf bool
@@ -56,7 +55,6 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 		follows      C
 		hasFollows   bool
 		followsFirst bool
-		refs         int // references to non-nil contexts
 	)
 	for _, o := range opts {
 		switch o := o.(type) {
@@ -64,22 +62,19 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 		case opentracing.StartTime:
 			st.Time = time.Time(o)
 		case opentracing.SpanReference:
+			if o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef {
+				st.Plain = false
+				continue
+			}
 			c, ok := o.ReferencedContext.(C)
 			switch {
-			case o.Type != opentracing.ChildOfRef && o.Type != opentracing.FollowsFromRef:
-				st.Plain = false
-			case !ok:
-				if o.ReferencedContext != nil {
-					refs++
-				}
-			case o.Type == opentracing.ChildOfRef && !st.HasParent:
-				st.Parent, st.HasParent, st.First, st.ChildOf = c, true, refs == 0, true
-				refs++
-			case o.Type == opentracing.FollowsFromRef && !hasFollows:
-				follows, hasFollows, followsFirst = c, true, refs == 0
-				refs++
-			default:
-				refs++
+			case ok && o.Type == opentracing.ChildOfRef && !st.HasParent:
+				st.Parent, st.HasParent, st.First, st.ChildOf = c, true, st.Refs == 0, true
+			case ok && o.Type == opentracing.FollowsFromRef && !hasFollows:
+				follows, hasFollows, followsFirst = c, true, st.Refs == 0
+			}
+			if o.ReferencedContext != nil {
+				st.Refs++
 			}
 		default:
 			st.Plain = false
@@ -88,7 +83,6 @@ func Parent[C opentracing.SpanContext](opts []opentracing.StartSpanOption) Start
 	if !st.HasParent && hasFollows {
 		st.Parent, st.HasParent, st.First = follows, true, followsFirst
 	}
-	st.Refs = refs
 	return st
 }
 
@@ -144,11 +138,9 @@ type Backend[C opentracing.SpanContext] struct {
 	// WithBaggageItem returns c with key set to value, leaving c as it
 	// is (children and carriers may share it).
 	WithBaggageItem func(c C, key, value string) C
-	// Record, when set, starts the vendor's recorded span for a light
-	// span on which sampling.priority is set above zero (jaeger-client-go
-	// samples such a span late, and so must its light span): name, opts
-	// and start are the light span's. Nil means the tag is ignored, as by
-	// clients without late sampling.
+	// Record, when set, starts the vendor's recorded span, with the light
+	// span's name, opts and start, once sampling.priority is set above zero
+	// on it (jaeger-client-go samples late); nil ignores that tag.
 	Record func(name string, opts []opentracing.StartSpanOption, start time.Time) opentracing.Span
 }
 

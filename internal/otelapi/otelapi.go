@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
@@ -48,8 +47,6 @@ type Provider struct {
 	conv   propagation.Converter // nil: no remote parents, no span contexts
 	byName sync.Map              // scope → *tracerImpl
 }
-
-var _ trace.TracerProvider = (*Provider)(nil)
 
 // NewProvider returns the provider of tr's spans. conv translates tr's
 // span contexts (for SpanContext, remote parents and links); nil leaves
@@ -221,9 +218,9 @@ type span struct {
 	ot opentracing.Span
 	p  *Provider
 
-	// parent is the context the span was started from, when the span is
-	// the context Start returned.
-	parent context.Context
+	// The context the span was started from, when the span is the
+	// context Start returned: its Deadline, Done and Err are the span's.
+	context.Context
 	// opts hold the start options, so that they need no allocation of
 	// their own (a light span keeps them, for late sampling).
 	opts [4]opentracing.StartSpanOption
@@ -233,8 +230,6 @@ type span struct {
 	events []opentracing.LogRecord // for Finish
 	ended  atomic.Bool
 }
-
-var _ trace.Span = (*span)(nil)
 
 // End implements trace.Span. Only the first call finishes the span.
 func (s *span) End(opts ...trace.SpanEndOption) {
@@ -367,17 +362,13 @@ func (s *span) withParent(ctx context.Context) context.Context {
 	if _, hook := s.ot.Tracer().(opentracing.TracerContextWithSpanExtension); hook || !contextKeysOK {
 		return trace.ContextWithSpan(opentracing.ContextWithSpan(ctx, s.ot), s)
 	}
-	s.parent = ctx
+	s.Context = ctx
 	return (*spanContext)(s)
 }
 
-// spanContext is a span as the context Start returned: its parent context
-// with the span under both APIs' keys.
+// spanContext is a span as the context Start returned: the context it was
+// started from, with the span under both APIs' keys.
 type spanContext span
-
-func (c *spanContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
-func (c *spanContext) Done() <-chan struct{}       { return c.parent.Done() }
-func (c *spanContext) Err() error                  { return c.parent.Err() }
 
 func (c *spanContext) Value(key any) any {
 	switch key {
@@ -386,12 +377,12 @@ func (c *spanContext) Value(key any) any {
 	case otKey:
 		return c.ot
 	}
-	return c.parent.Value(key)
+	return c.Context.Value(key)
 }
 
 // String names the context as context.WithValue's do.
 func (c *spanContext) String() string {
-	return fmt.Sprintf("%v.WithValue(span %p)", c.parent, c)
+	return fmt.Sprintf("%v.WithValue(span %p)", c.Context, c)
 }
 
 // TracerProvider implements trace.Span.
