@@ -254,13 +254,7 @@ func optionsFromConfig(cfg tracer.Config) (o Options, err error) {
 
 	// Checked even when JAEGER_ENDPOINT makes them unused: a typo should
 	// not wait for the day the endpoint is removed to surface.
-	o.AgentHost = defaultAgentHost
-	if s, ok := get(envAgentHost); ok {
-		if !validHost(s) {
-			return o, envconf.Invalid(envAgentHost, s, "a host name or IP address, without a port")
-		}
-		o.AgentHost = s
-	}
+	o.AgentHost, _ = get(envAgentHost)
 	if o.AgentPort, err = envconf.Int(get, envAgentPort, defaultAgentPort, 1, 65535); err != nil {
 		return o, err
 	}
@@ -274,24 +268,11 @@ func optionsFromConfig(cfg tracer.Config) (o Options, err error) {
 	if o.Endpoint, err = envconf.URL(get, envEndpoint, ""); err != nil {
 		return o, err
 	}
-	user, hasUser := get(envUser)
-	password, hasPassword := get(envPassword)
-	if o.Endpoint != "" {
-		// The client's rule: basic auth needs both, and only applies to
-		// the collector.
-		switch {
-		case hasUser && !hasPassword:
-			return o, envconf.Invalid(envPassword, "", "a password whenever JAEGER_USER and JAEGER_ENDPOINT are set")
-		case hasPassword && !hasUser:
-			return o, envconf.Invalid(envUser, "", "a user name whenever JAEGER_PASSWORD and JAEGER_ENDPOINT are set")
-		}
-	}
+	user, _ := get(envUser)
+	password, _ := get(envPassword)
 	o.User, o.Password = user, Secret(password)
-
-	if o.SamplingEndpoint == "" {
-		o.SamplingEndpoint = defaultSamplingEndpoint(o.AgentHost)
-	}
-	return o, nil
+	o = o.withDefaults()
+	return o, o.validate()
 }
 
 // readSampler reads the JAEGER_SAMPLER_* settings into o.
@@ -307,10 +288,7 @@ func readSampler(cfg tracer.Config, get envconf.Getter, o *Options) (err error) 
 				"one of "+strings.Join(samplerTypes, ", ")+" whenever JAEGER_SAMPLER_PARAM is set")
 		}
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return envconf.Invalid(envSamplerParam, s, paramWant(o.SamplerType))
-		}
-		if !paramValid(o.SamplerType, v) {
+		if err != nil || !paramValid(o.SamplerType, v) {
 			return envconf.Invalid(envSamplerParam, s, paramWant(o.SamplerType))
 		}
 		o.SamplerParam = v
@@ -458,8 +436,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// validate checks options built in code (OptionsFromConfig's are valid by
-// construction). Errors name the variable each field stands for.
+// validate checks o, whose defaults are filled in. Errors name the
+// variable each field stands for.
 func (o Options) validate() error {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	switch {
