@@ -7,122 +7,35 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/openzipkin/zipkin-go/model"
-	"github.com/openzipkin/zipkin-go/reporter"
 
 	"github.com/polytrace/polytrace/backends/zipkin"
-	"github.com/polytrace/polytrace/tracer"
 )
 
 // writeMu serializes the writes of every tracer of this package, so that
 // tracers sharing a writer (os.Stdout, typically) never interleave lines.
 var writeMu sync.Mutex
 
-// lineReporter is a zipkin-go reporter that writes each span as a JSON
-// line. Send encodes the line in the caller's goroutine (so later changes
-// to the finished span cannot race with it) and queues it without
-// blocking; one goroutine writes the queue.
-//
-// Send must not be called during or after Close: zipkin.NewWithReporter
-// guarantees that, which is what makes closing the queue safe.
-type lineReporter struct {
-	w       io.Writer
-	queue   chan []byte
-	done    chan struct{} // closed when the writing goroutine ends
-	dropped atomic.Int64  // queue full
-	written atomic.Int64
-	lastOK  atomic.Int64 // Unix nanoseconds of the last line written
-
-	mu      sync.Mutex // guards err, lastErr and failed
-	err     error      // first failure to encode or write
-	lastErr error      // latest one
-	failed  int
-}
-
-var _ reporter.Reporter = (*lineReporter)(nil)
-
-func newLineReporter(w io.Writer, size int) *lineReporter {
-	r := &lineReporter{w: w, queue: make(chan []byte, size), done: make(chan struct{})}
-	go r.loop()
-	return r
-}
-
-func (r *lineReporter) Send(s model.SpanModel) {
-	line, err := encode(s)
-	if err != nil {
-		r.fail(fmt.Errorf("encode span: %w", err))
-		return
-	}
-	select {
-	case r.queue <- line:
-	default:
-		r.dropped.Add(1)
-	}
-}
-
-// Close writes the queued lines and returns once they are written. It
-// waits as long as the writer does: callers bound it by a context.
-func (r *lineReporter) Close() error {
-	close(r.queue)
-	<-r.done
-	return nil
-}
-
-func (r *lineReporter) loop() {
-	defer close(r.done)
-	for line := range r.queue {
-		r.write(line)
-	}
-}
-
-func (r *lineReporter) write(line []byte) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.fail(fmt.Errorf("writer panicked: %v", p))
+// newLineReporter returns the reporter that writes each span to w as a
+// JSON line, encoded in the goroutine that finishes the span, written in
+// the reporter's, so that tracers sharing a writer never interleave lines
+// and a writer that blocks or panics never reaches a request.
+func newLineReporter(w io.Writer, size int) *zipkin.QueueReporter[[]byte] {
+	return zipkin.NewQueueReporter(size, encode, func(line []byte) (ok bool, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("writer panicked: %v", p)
+			}
+		}()
+		writeMu.Lock()
+		defer writeMu.Unlock()
+		if _, err := w.Write(line); err != nil {
+			return false, fmt.Errorf("write: %w", err)
 		}
-	}()
-	writeMu.Lock()
-	defer writeMu.Unlock()
-	if _, err := r.w.Write(line); err != nil {
-		r.fail(fmt.Errorf("write: %w", err))
-		return
-	}
-	r.written.Add(1)
-	r.lastOK.Store(time.Now().UnixNano())
-}
-
-func (r *lineReporter) fail(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err == nil {
-		r.err = err
-	}
-	r.lastErr = err
-	r.failed++
-}
-
-// Stats implements zipkin.StatsReporter: lines written are exported;
-// spans that did not fit in the queue, or failed to encode or write, are
-// dropped.
-func (r *lineReporter) Stats() tracer.Stats {
-	s := tracer.Stats{
-		SpansExported: r.written.Load(),
-		SpansDropped:  r.dropped.Load(),
-	}
-	if ns := r.lastOK.Load(); ns != 0 {
-		s.LastExportTime = time.Unix(0, ns)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s.SpansDropped += int64(r.failed)
-	s.ExportErrors = int64(r.failed)
-	if r.lastErr != nil {
-		s.LastExportError = r.lastErr.Error()
-	}
-	return s
+		return true, nil
+	})
 }
 
 // line is the JSON form of a span; package doc describes its fields.
@@ -180,7 +93,7 @@ func encode(s model.SpanModel) ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(l); err != nil { // Encode ends the line with \n
-		return nil, err
+		return nil, fmt.Errorf("encode span: %w", err)
 	}
 	return buf.Bytes(), nil
 }

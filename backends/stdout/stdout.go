@@ -66,24 +66,23 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			if err := inner.Shutdown(context.Background()); err != nil {
 				return err
 			}
-			return rep.result()
+			return result(rep)
 		},
 		Stats:        inner.Stats,
 		StartWithIDs: inner.StartWithIDs,
 	})
 }
 
-// result reports spans dropped and the first write error, once the
-// reporter is closed.
-func (r *lineReporter) result() error {
+// result reports, once rep is closed, the spans it dropped and the first
+// write error.
+func result(rep *zipkin.QueueReporter[[]byte]) error {
+	full, failed, first := rep.Lost()
 	var errs []error
-	if n := r.dropped.Load(); n > 0 {
-		errs = append(errs, fmt.Errorf("stdout: %d spans dropped: the writer was too slow or blocked", n))
+	if full > 0 {
+		errs = append(errs, fmt.Errorf("stdout: %d spans dropped: the writer was too slow or blocked", full))
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		errs = append(errs, fmt.Errorf("stdout: %d spans not written: %w", r.failed, r.err))
+	if first != nil {
+		errs = append(errs, fmt.Errorf("stdout: %d spans not written: %w", failed, first))
 	}
 	return errors.Join(errs...)
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/openzipkin/zipkin-go/model"
@@ -161,7 +160,12 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 	if opts.add != nil {
 		add = opts.add
 	}
-	rep := newStoreReporter(add, queue)
+	// Spans are converted in the reporter's goroutine, so that a page
+	// being rendered never holds up a request. A span whose trace outgrew
+	// half the store is dropped; spans the store later evicts stay
+	// exported.
+	rep := zipkin.NewQueueReporter(queue, func(s model.SpanModel) (model.SpanModel, error) { return s, nil },
+		func(s model.SpanModel) (bool, error) { return add(s), nil })
 	inner, err := zipkin.NewWithReporter(cfg, rep)
 	if err != nil {
 		_ = rep.Close()
@@ -199,68 +203,6 @@ func New(cfg tracer.Config, opts Options) (*tracer.Instance, error) {
 			return err
 		},
 	})
-}
-
-// storeReporter is the zipkin-go reporter that adds finished spans to a
-// store. Send queues the span without blocking; one goroutine adds the
-// queue to the store (converting each span there), so a page being
-// rendered never holds up a request.
-//
-// Send must not be called during or after Close: zipkin.NewWithReporter
-// guarantees that, which is what makes closing the queue safe.
-type storeReporter struct {
-	add     func(model.SpanModel) bool // the store's Add
-	queue   chan model.SpanModel
-	done    chan struct{}
-	dropped atomic.Int64 // queue full, or too large for the store
-	stored  atomic.Int64
-	lastOK  atomic.Int64 // Unix nanoseconds of the last span stored
-}
-
-var _ zipkin.StatsReporter = (*storeReporter)(nil)
-
-func newStoreReporter(add func(model.SpanModel) bool, size int) *storeReporter {
-	r := &storeReporter{add: add, queue: make(chan model.SpanModel, size), done: make(chan struct{})}
-	go r.loop()
-	return r
-}
-
-func (r *storeReporter) Send(s model.SpanModel) {
-	select {
-	case r.queue <- s:
-	default:
-		r.dropped.Add(1)
-	}
-}
-
-func (r *storeReporter) loop() {
-	defer close(r.done)
-	for sp := range r.queue {
-		if !r.add(sp) {
-			r.dropped.Add(1)
-			continue
-		}
-		r.stored.Add(1)
-		r.lastOK.Store(time.Now().UnixNano())
-	}
-}
-
-// Close adds the queued spans to the store and returns once they are in.
-func (r *storeReporter) Close() error {
-	close(r.queue)
-	<-r.done
-	return nil
-}
-
-// Stats implements zipkin.StatsReporter: spans added to the store are
-// exported; those the queue could not hold, or whose trace outgrew half
-// the store, are dropped. Spans the store later evicts stay exported.
-func (r *storeReporter) Stats() tracer.Stats {
-	s := tracer.Stats{SpansExported: r.stored.Load(), SpansDropped: r.dropped.Load()}
-	if ns := r.lastOK.Load(); ns != 0 {
-		s.LastExportTime = time.Unix(0, ns)
-	}
-	return s
 }
 
 // viewer is the HTTP server of one address and store, shared by the
