@@ -28,6 +28,15 @@ const (
 	startAttempts = 3
 	// logTailLines is how much of Jaeger's log a failure shows.
 	logTailLines = 80
+	// udpReceiveBuffer is the receive buffer, in bytes, of Jaeger's UDP
+	// agent socket. A jaeger client flushing its queue sends datagrams of
+	// up to 65,000 bytes back to back; the kernel's default buffer (about
+	// 208 KiB) holds three of them, so a receiver descheduled for a moment
+	// on a busy machine loses the rest. 4 MiB holds every burst the tests
+	// send.
+	udpReceiveBuffer = 4 << 20
+	// rmemMaxPath is where Linux caps what a socket may ask for.
+	rmemMaxPath = "/proc/sys/net/core/rmem_max"
 )
 
 // Jaeger is a running Jaeger all-in-one. Its fields are the addresses its
@@ -134,6 +143,9 @@ func (e *portClashError) Unwrap() error { return e.err }
 
 // start makes one attempt. On error the process has been stopped already.
 func start(bin, dir string) (*Jaeger, error) {
+	if err := checkReceiveBufferLimit(rmemMaxPath); err != nil {
+		return nil, err
+	}
 	p, err := pickPorts()
 	if err != nil {
 		return nil, err
@@ -384,10 +396,34 @@ func pickPorts() (ports, error) {
 	return p, nil
 }
 
+// checkReceiveBufferLimit fails when the limit read from path (Linux's
+// net.core.rmem_max) would silently cap the UDP receiver's buffer below
+// udpReceiveBuffer, which makes the tests that count spans sent over UDP
+// lose some on a busy machine. Where path does not exist (not Linux),
+// there is nothing to check.
+func checkReceiveBufferLimit(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	limit, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("read %s: %q is not a number", path, b)
+	}
+	if limit < udpReceiveBuffer {
+		return fmt.Errorf("net.core.rmem_max is %d bytes; Jaeger's UDP receiver needs %d so that bursts of datagrams are not dropped (sysctl -w net.core.rmem_max=%d)", limit, udpReceiveBuffer, udpReceiveBuffer)
+	}
+	return nil
+}
+
 // configYAML renders the collector-style configuration of Jaeger v2 (keys
 // as in cmd/jaeger/internal/all-in-one.yaml of jaeger v1.76.0): in-memory
 // storage, the query API, a health check, and otlp, jaeger and zipkin
-// receivers feeding the storage exporter with no batching delay. Jaeger's
+// receivers feeding the storage exporter with no batching delay; the UDP
+// receiver's socket buffer is udpReceiveBuffer. Jaeger's
 // own metrics endpoint and self-tracing are off so that nothing listens on,
 // or sends to, a fixed port.
 func configYAML(p ports) string {
@@ -435,13 +471,14 @@ receivers:
         endpoint: 127.0.0.1:%d
       thrift_compact:
         endpoint: 127.0.0.1:%d
+        socket_buffer_size: %d
   zipkin:
     endpoint: 127.0.0.1:%d
 
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
-`, p.queryHTTP, p.queryGRPC, p.health, p.otlpGRPC, p.otlpHTTP, p.thriftHTTP, p.thriftCompact, p.zipkin)
+`, p.queryHTTP, p.queryGRPC, p.health, p.otlpGRPC, p.otlpHTTP, p.thriftHTTP, p.thriftCompact, udpReceiveBuffer, p.zipkin)
 }
 
 // logBuffer collects Jaeger's stdout and stderr.

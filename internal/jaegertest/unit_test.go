@@ -349,3 +349,36 @@ func TestStartFailsWithLogTail(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckReceiveBufferLimit: a kernel limit below udpReceiveBuffer is
+// refused with the value and the sysctl that fixes it; a missing limit
+// file (not Linux) is accepted.
+func TestCheckReceiveBufferLimit(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, content string // content "" means no file
+		wantErr       string
+	}{
+		{name: "no file"},
+		{name: "enough", content: strconv.Itoa(udpReceiveBuffer) + "\n"},
+		{name: "more", content: "16777216\n"},
+		{name: "linux default", content: "212992\n", wantErr: "net.core.rmem_max is 212992 bytes; Jaeger's UDP receiver needs 4194304"},
+		{name: "garbage", content: "lots\n", wantErr: `"lots\n" is not a number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			if tc.content != "" {
+				if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := checkReceiveBufferLimit(path)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("checkReceiveBufferLimit = %v, want nil", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("checkReceiveBufferLimit = %v, want an error containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
