@@ -255,6 +255,13 @@ func sleep(d time.Duration, quit <-chan struct{}) bool {
 	}
 }
 
+// udpReadBuffer is the receive buffer, in bytes, of a UDP proxy's socket.
+// A jaeger client flushing its queue sends datagrams of up to 65,000 bytes
+// back to back; the kernel's default buffer (about 208 KiB) holds three of
+// them, so a proxy descheduled for a moment on a busy machine would lose
+// the rest in Forward mode. Linux caps it at net.core.rmem_max.
+const udpReadBuffer = 4 << 20
+
 // UDPProxy forwards datagrams to a target with switchable faults. Its
 // methods are safe for concurrent use.
 type UDPProxy struct {
@@ -282,7 +289,7 @@ func ListenUDP(target string) (*UDPProxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faultnet: dial %s: %w", target, err)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, err := listenUDP("127.0.0.1:0")
 	if err != nil {
 		_ = out.Close()
 		return nil, fmt.Errorf("faultnet: listen: %w", err)
@@ -313,7 +320,7 @@ func (p *UDPProxy) Set(mode Mode, delay time.Duration) error {
 		_ = pc.Close()
 	}
 	if old == Refuse && mode != Refuse {
-		c, err := net.ListenPacket("udp", p.addr)
+		c, err := listenUDP(p.addr)
 		if err != nil {
 			return fmt.Errorf("faultnet: listen again on %s: %w", p.addr, err)
 		}
@@ -337,6 +344,23 @@ func (p *UDPProxy) Close() {
 	}
 	p.wg.Wait()
 	_ = p.out.Close()
+}
+
+// listenUDP listens on addr with a receive buffer of udpReadBuffer.
+func listenUDP(addr string) (*net.UDPConn, error) {
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	c, err := net.ListenUDP("udp", ua)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetReadBuffer(udpReadBuffer); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("set the receive buffer of %s: %w", addr, err)
+	}
+	return c, nil
 }
 
 func (p *UDPProxy) serve(pc net.PacketConn) {
