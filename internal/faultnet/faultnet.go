@@ -255,12 +255,14 @@ func sleep(d time.Duration, quit <-chan struct{}) bool {
 	}
 }
 
-// udpReadBuffer is the receive buffer, in bytes, of a UDP proxy's socket.
-// A jaeger client flushing its queue sends datagrams of up to 65,000 bytes
-// back to back; the kernel's default buffer (about 208 KiB) holds three of
-// them, so a proxy descheduled for a moment on a busy machine would lose
-// the rest in Forward mode. Linux caps it at net.core.rmem_max.
-const udpReadBuffer = 4 << 20
+// UDPReceiveBuffer is the receive buffer, in bytes, that a test's UDP
+// receiver needs: this package's UDP proxy and the Jaeger agent socket of
+// internal/jaegertest ask for it. A jaeger client flushing its queue sends
+// datagrams of up to 65,000 bytes back to back; the kernel's default
+// buffer (about 208 KiB) holds three of them, so a receiver descheduled for
+// a moment on a busy machine loses the rest. 4 MiB holds every burst the
+// tests send. Linux caps the request at net.core.rmem_max.
+const UDPReceiveBuffer = 4 << 20
 
 // UDPProxy forwards datagrams to a target with switchable faults. Its
 // methods are safe for concurrent use.
@@ -346,7 +348,7 @@ func (p *UDPProxy) Close() {
 	_ = p.out.Close()
 }
 
-// listenUDP listens on addr with a receive buffer of udpReadBuffer.
+// listenUDP listens on addr with a receive buffer of UDPReceiveBuffer.
 func listenUDP(addr string) (*net.UDPConn, error) {
 	ua, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
@@ -356,7 +358,7 @@ func listenUDP(addr string) (*net.UDPConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.SetReadBuffer(udpReadBuffer); err != nil {
+	if err := c.SetReadBuffer(UDPReceiveBuffer); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("set the receive buffer of %s: %w", addr, err)
 	}

@@ -62,17 +62,25 @@ func TestTCPProxyModes(t *testing.T) {
 	}
 }
 
-func TestUDPProxyModes(t *testing.T) {
+// startUDPProxy starts a UDP proxy to a local socket, both closed when
+// the test ends, and returns them.
+func startUDPProxy(t *testing.T) (*UDPProxy, net.PacketConn) {
+	t.Helper()
 	target, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer target.Close()
+	t.Cleanup(func() { _ = target.Close() })
 	p, err := ListenUDP(target.LocalAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(p.Close)
+	return p, target
+}
+
+func TestUDPProxyModes(t *testing.T) {
+	p, target := startUDPProxy(t)
 	conn, err := net.Dial("udp", p.Addr())
 	if err != nil {
 		t.Fatal(err)

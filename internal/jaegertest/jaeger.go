@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polytrace/polytrace/internal/faultnet"
 	"github.com/polytrace/polytrace/internal/syncbuf"
 )
 
@@ -28,13 +29,6 @@ const (
 	startAttempts = 3
 	// logTailLines is how much of Jaeger's log a failure shows.
 	logTailLines = 80
-	// udpReceiveBuffer is the receive buffer, in bytes, of Jaeger's UDP
-	// agent socket. A jaeger client flushing its queue sends datagrams of
-	// up to 65,000 bytes back to back; the kernel's default buffer (about
-	// 208 KiB) holds three of them, so a receiver descheduled for a moment
-	// on a busy machine loses the rest. 4 MiB holds every burst the tests
-	// send.
-	udpReceiveBuffer = 4 << 20
 	// rmemMaxPath is where Linux caps what a socket may ask for.
 	rmemMaxPath = "/proc/sys/net/core/rmem_max"
 )
@@ -117,9 +111,13 @@ func Launch(dir string) (*Jaeger, error) {
 	return j, nil
 }
 
-// launch picks ports and starts Jaeger, retrying with other ports when one
+// launch checks that the kernel lets the UDP receiver have its buffer,
+// then picks ports and starts Jaeger, retrying with other ports when one
 // it picked was taken meanwhile.
 func launch(bin, dir string, logf func(string)) (*Jaeger, error) {
+	if err := checkReceiveBufferLimit(rmemMaxPath); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		j, err := start(bin, dir)
 		if err == nil {
@@ -143,9 +141,6 @@ func (e *portClashError) Unwrap() error { return e.err }
 
 // start makes one attempt. On error the process has been stopped already.
 func start(bin, dir string) (*Jaeger, error) {
-	if err := checkReceiveBufferLimit(rmemMaxPath); err != nil {
-		return nil, err
-	}
 	p, err := pickPorts()
 	if err != nil {
 		return nil, err
@@ -398,7 +393,7 @@ func pickPorts() (ports, error) {
 
 // checkReceiveBufferLimit fails when the limit read from path (Linux's
 // net.core.rmem_max) would silently cap the UDP receiver's buffer below
-// udpReceiveBuffer, which makes the tests that count spans sent over UDP
+// faultnet.UDPReceiveBuffer, which makes the tests that count spans sent over UDP
 // lose some on a busy machine. Where path does not exist (not Linux),
 // there is nothing to check.
 func checkReceiveBufferLimit(path string) error {
@@ -413,8 +408,8 @@ func checkReceiveBufferLimit(path string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %q is not a number", path, b)
 	}
-	if limit < udpReceiveBuffer {
-		return fmt.Errorf("net.core.rmem_max is %d bytes; Jaeger's UDP receiver needs %d so that bursts of datagrams are not dropped (sysctl -w net.core.rmem_max=%d)", limit, udpReceiveBuffer, udpReceiveBuffer)
+	if limit < faultnet.UDPReceiveBuffer {
+		return fmt.Errorf("net.core.rmem_max is %d bytes; Jaeger's UDP receiver needs %d so that bursts of datagrams are not dropped (sysctl -w net.core.rmem_max=%d)", limit, faultnet.UDPReceiveBuffer, faultnet.UDPReceiveBuffer)
 	}
 	return nil
 }
@@ -423,9 +418,9 @@ func checkReceiveBufferLimit(path string) error {
 // as in cmd/jaeger/internal/all-in-one.yaml of jaeger v1.76.0): in-memory
 // storage, the query API, a health check, and otlp, jaeger and zipkin
 // receivers feeding the storage exporter with no batching delay; the UDP
-// receiver's socket buffer is udpReceiveBuffer. Jaeger's
-// own metrics endpoint and self-tracing are off so that nothing listens on,
-// or sends to, a fixed port.
+// receiver's socket buffer is faultnet.UDPReceiveBuffer. Jaeger's own
+// metrics endpoint and self-tracing are off so that nothing listens on, or
+// sends to, a fixed port.
 func configYAML(p ports) string {
 	return fmt.Sprintf(`service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
@@ -478,7 +473,7 @@ receivers:
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
-`, p.queryHTTP, p.queryGRPC, p.health, p.otlpGRPC, p.otlpHTTP, p.thriftHTTP, p.thriftCompact, udpReceiveBuffer, p.zipkin)
+`, p.queryHTTP, p.queryGRPC, p.health, p.otlpGRPC, p.otlpHTTP, p.thriftHTTP, p.thriftCompact, faultnet.UDPReceiveBuffer, p.zipkin)
 }
 
 // logBuffer collects Jaeger's stdout and stderr.

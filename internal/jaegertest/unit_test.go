@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/polytrace/polytrace/internal/faultnet"
 )
 
 // fatalRecorder is a testing.TB whose Fatal records the message and ends
@@ -350,9 +352,10 @@ func TestStartFailsWithLogTail(t *testing.T) {
 	}
 }
 
-// TestCheckReceiveBufferLimit: a kernel limit below udpReceiveBuffer is
-// refused with the value and the sysctl that fixes it; a missing limit
-// file (not Linux) is accepted.
+// TestCheckReceiveBufferLimit: a kernel limit below the buffer the UDP
+// receiver asks for (faultnet.UDPReceiveBuffer) is refused with the value
+// and the sysctl that fixes it; a missing limit file (not Linux) is
+// accepted.
 func TestCheckReceiveBufferLimit(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -360,7 +363,7 @@ func TestCheckReceiveBufferLimit(t *testing.T) {
 		wantErr       string
 	}{
 		{name: "no file"},
-		{name: "enough", content: strconv.Itoa(udpReceiveBuffer) + "\n"},
+		{name: "enough", content: strconv.Itoa(faultnet.UDPReceiveBuffer) + "\n"},
 		{name: "more", content: "16777216\n"},
 		{name: "linux default", content: "212992\n", wantErr: "net.core.rmem_max is 212992 bytes; Jaeger's UDP receiver needs 4194304"},
 		{name: "garbage", content: "lots\n", wantErr: `"lots\n" is not a number`},
